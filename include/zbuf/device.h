@@ -33,7 +33,8 @@ int zbuf_device_is_host(zbuf_device device);
 int zbuf_device_equal(zbuf_device a, zbuf_device b);
 
 /** Checks that the reference can allocate in this space now: ZBUF_OK, ZBUF_ENODEV (no GPU, driver too old,
- * or ordinal out of range) or ZBUF_EUNSUPPORTED (a type the reference was built without or does not know). */
+ * or ordinal out of range), ZBUF_EUNSUPPORTED (a CUDA type in a build without CUDA) or ZBUF_ETYPE (a device
+ * type zbuf does not know). */
 zbuf_status zbuf_device_check(zbuf_device device, zbuf_error *err);
 
 /** "cpu", "cuda:0", "cuda_host"; writes into out (at least 24 bytes) and returns it. */

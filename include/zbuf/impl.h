@@ -177,6 +177,19 @@ struct zbuf_impl {
   /** Zero-copy import; on success the implementation owns the tensor, on failure the caller still does. */
   zbuf_status (*ndbuffer_from_dlpack)(const zbuf_impl *self, DLManagedTensor *tensor, zbuf_impl_ndbuffer **out,
                                       zbuf_error *err);
+
+  /* ---- appended in ABI 1 after the first draft: zero-copy n-d views of existing memory ---- */
+  /** NDBuffer view of a contiguous Buffer's bytes with the given shape (one -1 allowed) and dtype; shares
+   * memory (as zbuf_ndbuffer_from_buffer). */
+  zbuf_status (*ndbuffer_from_buffer)(const zbuf_impl *self, const zbuf_impl_buffer *buf, size_t ndim,
+                                      const int64_t *shape, const char *dtype, zbuf_impl_ndbuffer **out,
+                                      zbuf_error *err);
+  /** Wraps existing memory of `device` as an NDBuffer without copying (ZBUF_CAP_WRAP; as zbuf_ndbuffer_wrap):
+   * strides in bytes or NULL for C order; release(data, ctx) runs once after the last user, never on failure. */
+  zbuf_status (*ndbuffer_wrap)(const zbuf_impl *self, DLDevice device, void *data, size_t ndim,
+                               const int64_t *shape, const int64_t *strides, const char *dtype,
+                               zbuf_impl_release_fn release, void *ctx, zbuf_impl_ndbuffer **out,
+                               zbuf_error *err);
 };
 
 /** The entry symbol's type. `requested_abi` is the ABI version the caller speaks; `config` selects what the

@@ -11,6 +11,19 @@
 
 #include "test.h"
 
+/* Sanitizer builds: run LeakSanitizer before _exit, which would otherwise skip it, so that a leaked handle or
+ * block header (not visible in zbuf_alloc_stats) fails the test that leaked it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ZBUF_TEST_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZBUF_TEST_LSAN 1
+#endif
+#endif
+#ifdef ZBUF_TEST_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 enum { MAX_TESTS = 1024, EXIT_SKIP = 77 };
 
 static struct {
@@ -42,6 +55,14 @@ void zbuf_test_fail(const char *file, int line, const char *fmt, ...) {
   _exit(1);
 }
 
+const char *zbuf_test_err_message(const zbuf_error *err) { return err ? err->message : ""; }
+
+void zbuf_test_check_err(const char *file, int line, const char *expr, const zbuf_error *err, zbuf_status want) {
+  if (err && (err->code != want || err->message[0] == '\0'))
+    zbuf_test_fail(file, line, "%s: error struct not filled (code %s, message \"%s\")", expr,
+                   zbuf_status_name(err->code), err->message);
+}
+
 void zbuf_test_skip(const char *why) {
   fprintf(stdout, "# SKIP %s\n", why);
   fflush(stdout);
@@ -58,6 +79,13 @@ static void run_child(int i) {
     fflush(stdout);
     _exit(1);
   }
+#ifdef ZBUF_TEST_LSAN
+  if (__lsan_do_recoverable_leak_check() != 0) {
+    fprintf(stdout, "# LeakSanitizer found leaks after test\n");
+    fflush(stdout);
+    _exit(1);
+  }
+#endif
   fflush(stdout);
   _exit(0);
 }

@@ -1,0 +1,50 @@
+/* zbuf-bench: the process-wide environment the plan is built from (C files only). */
+#ifndef ZBUF_BENCH_ENV_H
+#define ZBUF_BENCH_ENV_H
+
+#include "bench.h"
+#include "impl_load.h"
+#include "placement.h"
+
+#define ZBUF_BENCH_MAX_SIZES 16
+
+struct zbuf_bench_env {
+  zbuf_bench_options opt;
+  zbuf_bench_loaded loaded;
+  const zbuf_impl *impl; /* NULL when the implementation could not be loaded */
+  zbuf_bench_placement place;
+  /* What the implementation can do here and now (capability claimed and device_check ok). */
+  int impl_host, impl_cuda, impl_pinned, impl_nd, impl_threads;
+  char impl_cuda_note[600];
+  /* CUDA as the benchmarks see it (ZBUF_WITH_CUDA builds). */
+  int cuda_built;
+  int cuda_devices; /* usable devices; 0 with cuda_note saying why */
+  char cuda_note[256];
+  char cuda_runtime[32], cuda_driver[32];
+  char gpu_name[256];
+  char gpu_pci[32];
+  /* The anchor the host-side cases are placed around: the benchmarked GPU's side, or the host's. */
+  const zbuf_bench_side *side;
+  char missing_ops[1024]; /* operations the plan left out because the table lacks them */
+  int nsizes;
+  size_t sizes[ZBUF_BENCH_MAX_SIZES];
+  size_t small_size, large_size; /* operation rows */
+  int all_threads;               /* threads of multi-thread rows: cores of the near node (or --threads) */
+};
+
+/** The environment zbuf_bench_env_init made (bodies read placement from it). */
+const zbuf_bench_env *zbuf_bench_env_current(void);
+
+/** "4KiB", "1MiB", "1GiB", or bytes: for row names. */
+const char *zbuf_bench_size_name(size_t size, char out[24]);
+/** Fills c's cpus for `threads` threads placed at `where` (first thread on the side's thread cpu, the others
+ * on the next cores of the same node) and its node. */
+void zbuf_bench_place_case(const zbuf_bench_env *env, zbuf_bench_case *c, zbuf_bench_where where,
+                           int threads);
+/** Records that rows of `op` were left out because the implementation does not provide it (context
+ * `impl_missing_ops`, and one line on stderr). */
+void zbuf_bench_note_missing(zbuf_bench_env *env, const char *op);
+/** "near", "far", "any". */
+const char *zbuf_bench_where_name(zbuf_bench_where w);
+
+#endif

@@ -1,0 +1,293 @@
+/* zbuf-bench: the environment (implementation, topology, CUDA) and the plan of cases built from it. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "env.h"
+#include "zbuf/version.h"
+
+#ifdef ZBUF_WITH_CUDA
+#include <cuda_runtime_api.h>
+#endif
+#ifdef ZBUF_WITH_HWLOC
+#include <hwloc.h>
+#endif
+
+static zbuf_bench_env *current;
+
+const zbuf_bench_env *zbuf_bench_env_current(void) { return current; }
+
+zbuf_bench_case *zbuf_bench_plan_add(zbuf_bench_plan *plan, const zbuf_bench_case *c) {
+  if (plan->n == plan->cap) {
+    size_t cap = plan->cap ? plan->cap * 2 : 64;
+    zbuf_bench_case *grown = realloc(plan->cases, cap * sizeof *grown);
+    if (!grown) {
+      fprintf(stderr, "zbuf-bench: out of memory building the plan\n");
+      exit(1);
+    }
+    plan->cases = grown;
+    plan->cap = cap;
+  }
+  plan->cases[plan->n] = *c;
+  return &plan->cases[plan->n++];
+}
+
+const char *zbuf_bench_size_name(size_t size, char out[24]) {
+  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (u < 4 && size >= 1024 && size % 1024 == 0) size /= 1024, u++;
+  snprintf(out, 24, "%zu%s", size, units[u]);
+  return out;
+}
+
+const char *zbuf_bench_where_name(zbuf_bench_where w) {
+  return w == ZBUF_BENCH_NEAR ? "near" : w == ZBUF_BENCH_FAR ? "far" : "any";
+}
+
+void zbuf_bench_place_case(const zbuf_bench_env *env, zbuf_bench_case *c, zbuf_bench_where where,
+                           int threads) {
+  const zbuf_bench_side *s = env->side;
+  int n = (int)(sizeof c->cpus / sizeof c->cpus[0]);
+  for (int i = 0; i < n; i++) c->cpus[i] = -1;
+  c->where = where;
+  c->node = -1;
+  c->mem_node_seen = -3;
+  if (!env->place.available || !s || where == ZBUF_BENCH_ANYWHERE) return;
+  /* Around a GPU, "far" moves memory and threads to the far node: the process placed on the wrong socket.
+   * Around the host (no GPU), the threads stay on the anchor node and only the memory moves, since a node is
+   * only "far" from somewhere: the row measures what remote memory costs. */
+  int threads_far = where == ZBUF_BENCH_FAR && s != &env->place.host;
+  const zbuf_bench_node *home =
+      zbuf_bench_placement_node(&env->place, threads_far ? s->far_node : s->near_node);
+  c->node = where == ZBUF_BENCH_FAR ? s->far_node : s->near_node;
+  if (!home || home->ncpus == 0) return;
+  int anchor = threads_far ? s->far_cpu : s->thread_cpu;
+  int first = 0;
+  while (first < home->ncpus && home->cpus[first] != anchor) first++;
+  if (first == home->ncpus) first = 0;
+  for (int i = 0; i < threads && i < n; i++) c->cpus[i] = home->cpus[(first + i) % home->ncpus];
+}
+
+void zbuf_bench_note_missing(zbuf_bench_env *env, const char *op) {
+  if (strstr(env->missing_ops, op)) return;
+  size_t len = strlen(env->missing_ops);
+  snprintf(env->missing_ops + len, sizeof env->missing_ops - len, "%s%s", len ? "," : "", op);
+  fprintf(stderr, "zbuf-bench: the implementation does not provide %s: its rows are left out\n", op);
+}
+
+static void sizes_init(zbuf_bench_env *env) {
+  size_t lo = env->opt.min_size ? env->opt.min_size : 4096;
+  size_t hi = env->opt.max_size ? env->opt.max_size : (size_t)1 << 30;
+  env->nsizes = 0;
+  for (size_t s = 4096; s <= ((size_t)1 << 30) && env->nsizes < ZBUF_BENCH_MAX_SIZES; s *= 4)
+    if (s >= lo && s <= hi) env->sizes[env->nsizes++] = s;
+  if (env->nsizes == 0) env->sizes[env->nsizes++] = hi < 4096 ? hi : 4096;
+  env->small_size = env->sizes[0] < 4096 ? env->sizes[0] : 4096;
+  env->large_size = (size_t)16 << 20;
+  if (env->large_size > hi) env->large_size = env->sizes[env->nsizes - 1];
+}
+
+static void cuda_init(zbuf_bench_env *env) {
+#ifdef ZBUF_WITH_CUDA
+  env->cuda_built = 1;
+  int rt = 0, drv = 0;
+  cudaRuntimeGetVersion(&rt);
+  cudaDriverGetVersion(&drv);
+  snprintf(env->cuda_runtime, sizeof env->cuda_runtime, "%d.%d", rt / 1000, (rt % 1000) / 10);
+  if (drv)
+    snprintf(env->cuda_driver, sizeof env->cuda_driver, "%d.%d", drv / 1000, (drv % 1000) / 10);
+  else
+    snprintf(env->cuda_driver, sizeof env->cuda_driver, "none");
+  int n = 0;
+  cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess || n <= 0) {
+    snprintf(env->cuda_note, sizeof env->cuda_note, "no CUDA device: %s",
+             e != cudaSuccess ? cudaGetErrorString(e) : "device count is 0");
+    cudaGetLastError();
+    return;
+  }
+  if (env->opt.gpu >= n) {
+    snprintf(env->cuda_note, sizeof env->cuda_note, "--gpu %d: only %d CUDA device(s)", env->opt.gpu, n);
+    return;
+  }
+  env->cuda_devices = n;
+  char *ids[ZBUF_BENCH_MAX_GPUS] = {0};
+  static char store[ZBUF_BENCH_MAX_GPUS][32];
+  for (int i = 0; i < n && i < ZBUF_BENCH_MAX_GPUS; i++) {
+    if (cudaDeviceGetPCIBusId(store[i], (int)sizeof store[i], i) == cudaSuccess) ids[i] = store[i];
+  }
+  /* The runtime's order is the one --gpu and the implementation use; hwloc's guess is replaced by it. */
+  if (!env->opt.topology) zbuf_bench_placement_set_cuda_order(&env->place, (const char *const *)ids, n);
+  struct cudaDeviceProp prop;
+  if (cudaGetDeviceProperties(&prop, env->opt.gpu) == cudaSuccess)
+    snprintf(env->gpu_name, sizeof env->gpu_name, "%s", prop.name);
+  if (ids[env->opt.gpu]) snprintf(env->gpu_pci, sizeof env->gpu_pci, "%s", ids[env->opt.gpu]);
+  cudaSetDevice(env->opt.gpu);
+#else
+  snprintf(env->cuda_note, sizeof env->cuda_note, "built without CUDA (ZBUF_WITH_CUDA=OFF): no GPU rows");
+#endif
+}
+
+static int device_ok(const zbuf_impl *impl, DLDeviceType type, int id, char *why, size_t why_size) {
+  if (!impl->device_check) return 1;
+  zbuf_error err = {0};
+  zbuf_status st = impl->device_check(impl, (DLDevice){type, id}, &err);
+  if (st != ZBUF_OK && why) snprintf(why, why_size, "%s: %s", zbuf_status_name(st), err.message);
+  return st == ZBUF_OK;
+}
+
+int zbuf_bench_env_init(const zbuf_bench_options *opt, zbuf_bench_env **out) {
+  zbuf_bench_env *env = calloc(1, sizeof *env);
+  if (!env) return 1;
+  env->opt = *opt;
+  char msg[1024] = "";
+  if (zbuf_bench_placement_load(opt->topology, &env->place, msg, sizeof msg) != 0) {
+    fprintf(stderr, "zbuf-bench: %s\n", msg);
+    free(env);
+    return 2;
+  }
+  current = env;
+  sizes_init(env);
+  if (opt->placement_only) {
+    *out = env;
+    return 0;
+  }
+  cuda_init(env);
+  int rc = zbuf_bench_impl_load(opt->impl_spec, &env->loaded, msg, sizeof msg);
+  if (rc != 0) {
+    fprintf(stderr, "zbuf-bench: %s\n", msg);
+    /* ref:gpu on a machine without a GPU: nothing to measure, which is not a failure of the run. */
+    if (rc == 3) fprintf(stderr, "zbuf-bench: skipped: the implementation cannot run on this machine\n");
+    zbuf_bench_placement_free(&env->place);
+    free(env);
+    return rc == 3 ? 77 : rc;
+  }
+  const zbuf_impl *impl = env->impl = env->loaded.impl;
+  uint64_t caps = impl->capabilities;
+  env->impl_host = (caps & ZBUF_CAP_HOST) && device_ok(impl, kDLCPU, 0, NULL, 0);
+  env->impl_nd = (caps & ZBUF_CAP_ND) != 0;
+  env->impl_threads = (caps & ZBUF_CAP_THREAD_SAFE) != 0;
+  if (!(caps & ZBUF_CAP_CUDA))
+    snprintf(env->impl_cuda_note, sizeof env->impl_cuda_note, "implementation does not claim CUDA");
+  else if (env->cuda_devices == 0)
+    snprintf(env->impl_cuda_note, sizeof env->impl_cuda_note, "%s", env->cuda_note);
+  else
+    env->impl_cuda = device_ok(impl, kDLCUDA, opt->gpu, env->impl_cuda_note, sizeof env->impl_cuda_note);
+  env->impl_pinned =
+      (caps & ZBUF_CAP_CUDA_HOST) && env->cuda_devices > 0 && device_ok(impl, kDLCUDAHost, 0, NULL, 0);
+  const zbuf_bench_gpu *g = env->cuda_devices > 0 ? zbuf_bench_placement_gpu(&env->place, opt->gpu) : NULL;
+  env->side = g ? &g->side : &env->place.host;
+  const zbuf_bench_node *near = zbuf_bench_placement_node(&env->place, env->side->near_node);
+  env->all_threads = opt->max_threads > 0 ? opt->max_threads : (near ? near->ncpus : 1);
+  if (env->all_threads < 1) env->all_threads = 1;
+  if (env->all_threads > 64) env->all_threads = 64;
+  *out = env;
+  return 0;
+}
+
+void zbuf_bench_plan_build(zbuf_bench_env *env, zbuf_bench_plan *plan) {
+  if (!env->opt.no_transfers) {
+    zbuf_bench_plan_host_copies(env, plan);
+    zbuf_bench_plan_gpu_copies(env, plan);
+  }
+  if (!env->opt.no_ops) {
+    zbuf_bench_plan_buffer_ops(env, plan);
+    zbuf_bench_plan_ndbuffer_ops(env, plan);
+  }
+}
+
+static void add_side(const zbuf_bench_env *env, const zbuf_bench_side *s, const char *prefix,
+                     void (*add)(const char *, const char *, void *), void *ctx) {
+  char key[96], value[512];
+  snprintf(key, sizeof key, "%s_near_node", prefix);
+  snprintf(value, sizeof value, "%d", s->near_node);
+  add(key, value, ctx);
+  snprintf(key, sizeof key, "%s_thread_cpu", prefix);
+  snprintf(value, sizeof value, "%d", s->thread_cpu);
+  add(key, value, ctx);
+  snprintf(key, sizeof key, "%s_far_node", prefix);
+  snprintf(value, sizeof value, s->far_node >= 0 ? "%d" : "none", s->far_node);
+  add(key, value, ctx);
+  snprintf(key, sizeof key, "%s_far_reason", prefix);
+  add(key, s->far_reason, ctx);
+  (void)env;
+}
+
+void zbuf_bench_env_context(const zbuf_bench_env *env, void (*add)(const char *, const char *, void *),
+                            void *ctx) {
+  char v[1024];
+  add("zbuf_bench_schema", "zbuf-bench/1", ctx);
+  add("zbuf_version", zbuf_version(), ctx);
+  add("impl_spec", env->loaded.spec, ctx);
+  add("impl_name", env->impl->name ? env->impl->name : "", ctx);
+  add("impl_version", env->impl->version ? env->impl->version : "", ctx);
+  add("impl_description", env->impl->description ? env->impl->description : "", ctx);
+  snprintf(v, sizeof v, "0x%llx", (unsigned long long)env->impl->capabilities);
+  add("impl_capabilities", v, ctx);
+  add("impl_cuda", env->impl_cuda ? "yes" : env->impl_cuda_note, ctx);
+  add("impl_missing_ops", env->missing_ops, ctx);
+#ifdef ZBUF_WITH_HWLOC
+  /* The library's own version is an info of the root object; hwloc_get_api_version() is only the API level.
+   */
+  const char *hv = env->place.available
+                       ? hwloc_obj_get_info_by_name(hwloc_get_root_obj((hwloc_topology_t)env->place.topology),
+                                                    "hwlocVersion")
+                       : NULL;
+  unsigned api = hwloc_get_api_version();
+  snprintf(v, sizeof v, "%s (API %u.%u)", hv ? hv : "unknown", api >> 16, (api >> 8) & 0xff);
+  add("hwloc_version", v, ctx);
+#else
+  add("hwloc_version", "not built", ctx);
+#endif
+  add("cuda_runtime", env->cuda_built ? env->cuda_runtime : "not built", ctx);
+  add("cuda_driver", env->cuda_built ? env->cuda_driver : "not built", ctx);
+  snprintf(v, sizeof v, "%d", env->cuda_devices);
+  add("cuda_devices", v, ctx);
+  add("cuda_note", env->cuda_devices ? "" : env->cuda_note, ctx);
+  add("device_name", env->cuda_devices ? env->gpu_name : "none (CPU rows only)", ctx);
+  add("topology", env->place.source, ctx);
+  snprintf(v, sizeof v, "%d", env->place.nnodes);
+  add("numa_nodes", v, ctx);
+  add("numa_note", env->place.note, ctx);
+  add_side(env, &env->place.host, "host", add, ctx);
+  const zbuf_bench_gpu *g = env->cuda_devices ? zbuf_bench_placement_gpu(&env->place, env->opt.gpu) : NULL;
+  if (g) {
+    add("gpu_pci", g->pci, ctx);
+    add_side(env, &g->side, "gpu", add, ctx);
+    if (g->link_gen)
+      snprintf(v, sizeof v, "PCIe gen%d x%d (%g GT/s)", g->link_gen, g->link_width, g->link_GTps);
+    else
+      snprintf(v, sizeof v, "unknown generation/width (hwloc %.3f GB/s)", g->link_GBps);
+    add("pcie_link", v, ctx);
+    snprintf(v, sizeof v, "%.3f", g->ceiling_GBps);
+    add("pcie_ceiling_GBps", v, ctx);
+    add("pcie_ceiling_from", g->ceiling_from, ctx);
+    snprintf(v, sizeof v, "%.3f", g->path_GBps);
+    add("pcie_path_min_GBps", v, ctx);
+  } else {
+    add("pcie_link", env->cuda_devices ? "GPU not found in the hwloc topology" : "no GPU", ctx);
+    add("pcie_ceiling_GBps", "0", ctx);
+  }
+  size_t off = 0;
+  for (int i = 0; i < env->nsizes && off < sizeof v; i++)
+    off += (size_t)snprintf(v + off, sizeof v - off, "%s%zu", i ? "," : "", env->sizes[i]);
+  add("sizes", v, ctx);
+  snprintf(v, sizeof v, "%zu,%zu", env->small_size, env->large_size);
+  add("op_sizes", v, ctx);
+  snprintf(v, sizeof v, "%d", env->all_threads);
+  add("all_threads", v, ctx);
+}
+
+int zbuf_bench_env_print_placement(const zbuf_bench_env *env) {
+  zbuf_bench_placement_json(&env->place, stdout);
+  return 0;
+}
+
+void zbuf_bench_env_free(zbuf_bench_env *env) {
+  if (!env) return;
+  zbuf_bench_impl_unload(&env->loaded);
+  zbuf_bench_placement_free(&env->place);
+  if (current == env) current = NULL;
+  free(env);
+}

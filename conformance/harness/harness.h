@@ -1,0 +1,158 @@
+/* zbuf-conform internals shared by the harness's files: the test registry, implementation specs, the child
+ * protocol, results and the reports. Clause tests never include this; they use conform.h. */
+#ifndef ZBUF_CONFORM_HARNESS_H
+#define ZBUF_CONFORM_HARNESS_H
+
+#include <stdio.h>
+
+#include "conform.h"
+
+#define CONFORM_HARNESS_VERSION "1.0.0"
+#define CONFORM_JSON_SCHEMA "zbuf-conform/1"
+#define CONFORM_EXPECT_SCHEMA "zbuf-expect/1"
+
+/* ---- outcomes ---- */
+typedef enum conform__outcome {
+  CONFORM_PASS = 0,
+  CONFORM_FAIL,
+  CONFORM_SKIP,
+  CONFORM_UNSUPPORTED,
+  CONFORM_UNRESOLVED,
+  CONFORM_CRASH,
+  CONFORM_TIMEOUT,
+  CONFORM_OUTCOME_COUNT
+} conform__outcome;
+
+/* "PASS", ...; NULL outside the set. */
+const char *conform__outcome_name(int outcome);
+/* The outcome named by text (exact, upper case), or -1. */
+int conform__outcome_parse(const char *text);
+/* Whether an outcome makes a run without --expect fail (FAIL, CRASH, TIMEOUT, UNRESOLVED). */
+int conform__outcome_is_bad(int outcome);
+
+/* ---- registry (registry.c) ---- */
+typedef struct conform__test {
+  char *id; /* "CLAUSE[variant]" or "CLAUSE" */
+  char *clause;
+  char *variant;
+  char *label;         /* variant without its device part */
+  uint64_t needs_caps; /* as registered plus the caps of the variant's devices */
+  conform_fn fn;
+  const void *data;
+  const char *file;
+  int line;
+  char *unresolved_why; /* conform_register_unresolved: the reason, reported as UNRESOLVED */
+  int ndevices;         /* 0, 1 or 2 devices named by the variant */
+  DLDevice devices[2];
+} conform__test;
+
+/* Runs the registrars once (idempotent). Returns 0, or -1 after printing registration errors (duplicates,
+ * malformed variants) to stderr. */
+int conform__registry_finish(void);
+size_t conform__test_count(void);
+conform__test *conform__test_at(size_t i);
+void conform__set_vectors_dir(const char *dir);
+/* Area of a clause for grouping (JUnit suites, counts): the clause without its trailing number,
+ * "BUF-COPY-001" -> "BUF-COPY". Writes into out. */
+const char *conform__clause_area(const char *clause, char *out, size_t out_size);
+/* Whether a --filter pattern selects the test: the exact ID, or a glob on the ID or on the clause. */
+int conform__filter_match(const char *pattern, const conform__test *t);
+
+/* ---- implementation specs (impl_loader.c) ---- */
+typedef struct conform__spec {
+  char *text;   /* as given: "ref:cpu", "lib:/x/y.so:cfg", "py:mod:attr" */
+  char *path;   /* shared object, NULL for ref: */
+  char *config; /* entry config or NULL */
+  void *dl;     /* dlopen handle */
+  zbuf_impl_entry_fn entry;
+} conform__spec;
+
+/* Parses and loads (dlopen + dlsym) a spec in the parent; the entry is called only in children. Returns 0, or
+ * -1 with a message in msg. argv0 locates the Python adapter next to the binary. */
+int conform__spec_load(const char *text, const char *argv0, conform__spec *out, char *msg, size_t msg_size);
+
+/* ---- child side (child.c) ---- */
+/* Runs test t in this (child) process and _exits; reports go to fd. */
+void conform__child_run_test(const conform__spec *spec, const conform__test *t, int fd) CONFORM__NORETURN;
+/* Calls the entry, describes the implementation on fd and _exits (the probe). */
+void conform__child_probe(const conform__spec *spec, int fd) CONFORM__NORETURN;
+/* Writes one protocol record "KEY value\n" to the report pipe, escaping newlines and backslashes in value;
+ * a no-op when no pipe is set (the probe and tests always have one). */
+void conform__write_record(const char *key, const char *value);
+/* Ends the child with an outcome and a message (the message is reported, then the process exits). */
+void conform__finish(int outcome, const char *message) CONFORM__NORETURN;
+/* The child's report pipe, set before the entry call. */
+extern int conform__report_fd;
+
+/* ---- what the probe learnt about the implementation ---- */
+typedef struct conform__impl_info {
+  int reported;     /* the probe child reported at all */
+  int entry_status; /* what the entry returned */
+  char entry_message[ZBUF_ERROR_MESSAGE_SIZE];
+  int table_null;
+  unsigned abi_version, struct_size;
+  char name[128], version[128], description[512];
+  uint64_t capabilities;
+  char proto_buffer[48], proto_nd[48];
+  char crash[256]; /* how the probe ended when it did not report */
+} conform__impl_info;
+
+/* ---- results (runner.c) ---- */
+typedef struct conform__result {
+  int outcome;
+  char *message; /* reason or failure text; may be multi-line; never NULL after a run */
+  char *output;  /* tail of the child's stdout/stderr; may be empty */
+  double duration_s;
+} conform__result;
+
+typedef struct conform__alias {
+  char *op, *memory;
+  int n_alias, n_copy;
+} conform__alias;
+
+typedef struct conform__run {
+  const conform__spec *spec;
+  conform__impl_info info;
+  size_t n;                 /* selected tests */
+  conform__test **tests;    /* n entries */
+  conform__result *results; /* n entries */
+  conform__alias *aliases;
+  size_t naliases;
+  int jobs;
+  double timeout_s;
+  int quiet;
+  char start_time[32]; /* ISO 8601 UTC */
+  double duration_s;
+  const char *command_name; /* how to spell zbuf-conform in repro lines */
+} conform__run;
+
+/* Runs the probe in a child and fills run->info. */
+void conform__run_probe(conform__run *run);
+/* Runs the selected tests, prints TAP and progress. */
+void conform__run_tests(conform__run *run);
+/* "zbuf-conform --impl 'SPEC' --filter 'ID'" into a malloc'd string. */
+char *conform__repro(const conform__run *run, const char *id);
+/* Records one alias observation (parent side). */
+void conform__alias_add(conform__run *run, const char *op, const char *memory, int aliased);
+
+/* ---- reports (report.c, report_json.c, report_junit.c) ---- */
+void conform__print_alias_matrix(const conform__run *run, FILE *f);
+void conform__print_summary(const conform__run *run, FILE *f);
+int conform__write_json(const conform__run *run, const char *path, char *msg, size_t msg_size);
+int conform__write_junit(const conform__run *run, const char *path, char *msg, size_t msg_size);
+/* Compares with an expectations file; prints FIX/REGRESSION/CHANGED/NEW/UNMATCHED. Returns 0 when all equal,
+ * 1 when something differs, 2 when the file cannot be read. */
+int conform__check_expectations(const conform__run *run, const char *path, FILE *f);
+/* Writes the observed statuses as an expectations file (--write-expect), to start or refresh one. */
+int conform__write_expectations(const conform__run *run, const char *path, char *msg, size_t msg_size);
+/* The `diff A.json B.json` subcommand; returns the exit status. */
+int conform__diff_main(int argc, char **argv);
+
+/* ---- small helpers (util.c) ---- */
+char *conform__strdup(const char *s);
+char *conform__printf(const char *fmt, ...) CONFORM__PRINTF(1, 2);
+double conform__now(void); /* monotonic seconds */
+/* Reads a whole file into a malloc'd NUL-terminated string; NULL with errno set on failure. */
+char *conform__read_file(const char *path);
+
+#endif

@@ -1,0 +1,249 @@
+/* zbuf-conform: the command line. Loads one implementation through zbuf/impl.h, runs the selected clause
+ * tests each in its own child process, prints TAP, the aliasing matrix and a summary, writes JSON and JUnit,
+ * and gates on an expectations file. See docs/conformance.md. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "zbuf/version.h"
+
+static const char usage_text[] =
+    "usage: zbuf-conform --impl SPEC [options]\n"
+    "       zbuf-conform --list [--filter GLOB]...\n"
+    "       zbuf-conform diff A.json B.json\n"
+    "\n"
+    "Runs the zbuf conformance suite against one implementation of the zbuf buffer ABI (zbuf/impl.h).\n"
+    "\n"
+    "SPEC:\n"
+    "  ref:cpu | ref:gpu       the reference implementation built into this binary\n"
+    "  lib:PATH[:CONFIG]       a shared object exporting " ZBUF_IMPL_ENTRY_SYMBOL
+    "\n"
+    "  py:MODULE:ATTR          a Zarr-style BufferPrototype through the Python adapter\n"
+    "                          (libzbuf_pyadapter.so next to this binary, or $ZBUF_PYADAPTER)\n"
+    "options:\n"
+    "  --filter GLOB   run tests whose ID equals GLOB or matches it (or whose clause matches); repeatable\n"
+    "  --list          print the selected test IDs with their clause (ID TAB CLAUSE) and exit\n"
+    "  --json FILE     write results as JSON (schema " CONFORM_JSON_SCHEMA
+    ")\n"
+    "  --junit FILE    write results as JUnit XML (one testsuite per clause area)\n"
+    "  --expect FILE   compare with an expectations file (" CONFORM_EXPECT_SCHEMA
+    "); exit 0 iff all equal\n"
+    "  --write-expect FILE  write the observed statuses as an expectations file (to start or refresh one)\n"
+    "  --jobs N        run N tests at a time (default 1, at most 64)\n"
+    "  --timeout S     per-test limit in seconds (default 30)\n"
+    "  --vectors DIR   golden vectors folder (default: $ZBUF_CONFORM_VECTORS, else the source tree's)\n"
+    "  --quiet         print only tests that did not pass/skip, and the summary\n"
+    "  --help, --version\n"
+    "\n"
+    "Statuses: PASS FAIL SKIP UNSUPPORTED UNRESOLVED CRASH TIMEOUT. Exit status: without --expect 0 iff no\n"
+    "FAIL, CRASH, TIMEOUT or UNRESOLVED; with --expect 0 iff every status equals the expected one; 2 for "
+    "usage\n"
+    "errors and for an implementation that refuses to start.\n";
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "zbuf-conform: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\n(see zbuf-conform --help)\n");
+  return 2;
+}
+
+/* How repro lines spell this program: as typed when found on PATH, else its absolute path, so that the
+ * line works from any directory. */
+static const char *command_name(const char *argv0) {
+  static char path[4096];
+  if (!strchr(argv0, '/')) return argv0;
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return argv0;
+  path[n] = '\0';
+  return path;
+}
+
+/* Decides from the probe whether the run can go on; returns 0 to go on, or an exit status. */
+static int judge_probe(const conform__run *run) {
+  const conform__impl_info *in = &run->info;
+  const char *spec = run->spec->text;
+  if (!in->reported) {
+    fprintf(stderr, "zbuf-conform: warning: %s: %s; the tests will report it\n", spec, in->crash);
+    return 0;
+  }
+  int st = in->entry_status;
+  if (!conform_status_known(st)) {
+    fprintf(stderr,
+            "zbuf-conform: warning: %s: the entry returned status %d, outside the known set; every test "
+            "will FAIL\n",
+            spec, st);
+    return 0;
+  }
+  if (st == ZBUF_EUNSUPPORTED) {
+    fprintf(stderr, "zbuf-conform: %s refused to start (EUNSUPPORTED): %s\n", spec,
+            in->entry_message[0] ? in->entry_message : "(no message)");
+    return 2;
+  }
+  if (st == ZBUF_ENODEV) {
+    fprintf(stderr, "zbuf-conform: note: %s has no usable device here (%s); its tests will SKIP\n", spec,
+            in->entry_message);
+    return 0;
+  }
+  if (st != ZBUF_OK) {
+    fprintf(stderr, "zbuf-conform: %s: the entry failed with %s: %s\n", spec, conform_status_name(st),
+            in->entry_message[0] ? in->entry_message : "(no message)");
+    return 2;
+  }
+  if (in->table_null) {
+    fprintf(stderr,
+            "zbuf-conform: warning: %s: the entry returned OK but a NULL table; every test will FAIL\n",
+            spec);
+    return 0;
+  }
+  if (in->abi_version != ZBUF_IMPL_ABI_VERSION) {
+    fprintf(stderr,
+            "zbuf-conform: %s refused: its table is for ABI version %u, zbuf-conform speaks ABI version "
+            "%u\n",
+            spec, in->abi_version, (unsigned)ZBUF_IMPL_ABI_VERSION);
+    return 2;
+  }
+  return 0;
+}
+
+/* What a run builds lives until the process ends; keeping it reachable from here (rather than freeing it just
+ * before exit) is what lets leak checkers such as LeakSanitizer tell it from a real leak. */
+static const char **filters;
+static conform__test **selected;
+static conform__spec spec;
+static conform__run run;
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "diff") == 0) return conform__diff_main(argc - 2, argv + 2);
+  const char *impl = NULL, *json = NULL, *junit = NULL, *expect = NULL, *write_expect = NULL;
+  filters = calloc((size_t)argc + 1, sizeof *filters);
+  size_t nfilters = 0;
+  int list = 0, quiet = 0, jobs = 1;
+  double timeout_s = 30;
+  for (int a = 1; a < argc; a++) {
+    const char *o = argv[a];
+    const char *v = a + 1 < argc ? argv[a + 1] : NULL;
+    int takes = strcmp(o, "--impl") == 0 || strcmp(o, "--filter") == 0 || strcmp(o, "--json") == 0 ||
+                strcmp(o, "--junit") == 0 || strcmp(o, "--expect") == 0 || strcmp(o, "--jobs") == 0 ||
+                strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 ||
+                strcmp(o, "--write-expect") == 0;
+    if (takes && !v) return usage_error("%s needs a value", o);
+    if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+      fputs(usage_text, stdout);
+      return 0;
+    } else if (strcmp(o, "--version") == 0) {
+      printf("zbuf-conform %s (zbuf %s, implementation ABI %u)\n", CONFORM_HARNESS_VERSION,
+             ZBUF_VERSION_STRING, (unsigned)ZBUF_IMPL_ABI_VERSION);
+      return 0;
+    } else if (strcmp(o, "--list") == 0) {
+      list = 1;
+    } else if (strcmp(o, "--quiet") == 0 || strcmp(o, "-q") == 0) {
+      quiet = 1;
+    } else if (strcmp(o, "--impl") == 0) {
+      impl = v;
+    } else if (strcmp(o, "--filter") == 0) {
+      filters[nfilters++] = v;
+    } else if (strcmp(o, "--json") == 0) {
+      json = v;
+    } else if (strcmp(o, "--junit") == 0) {
+      junit = v;
+    } else if (strcmp(o, "--expect") == 0) {
+      expect = v;
+    } else if (strcmp(o, "--write-expect") == 0) {
+      write_expect = v;
+    } else if (strcmp(o, "--vectors") == 0) {
+      conform__set_vectors_dir(v);
+    } else if (strcmp(o, "--jobs") == 0 || strcmp(o, "-j") == 0) {
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n < 1 || n > 64) return usage_error("--jobs %s: expected a whole number from 1 to 64", v);
+      jobs = (int)n;
+    } else if (strcmp(o, "--timeout") == 0) {
+      char *end;
+      timeout_s = strtod(v, &end);
+      if (*end || !(timeout_s > 0))
+        return usage_error("--timeout %s: expected a positive number of seconds", v);
+    } else {
+      return usage_error("unknown argument %s", o);
+    }
+    if (takes) a++;
+  }
+  if (conform__registry_finish() != 0) return 2;
+
+  size_t total = conform__test_count(), n = 0;
+  selected = calloc(total + 1, sizeof *selected);
+  if (!selected) abort();
+  for (size_t i = 0; i < total; i++) {
+    conform__test *t = conform__test_at(i);
+    int keep = nfilters == 0;
+    for (size_t f = 0; f < nfilters && !keep; f++) keep = conform__filter_match(filters[f], t);
+    if (keep) selected[n++] = t;
+  }
+  if (list) {
+    for (size_t k = 0; k < n; k++) printf("%s\t%s\n", selected[k]->id, selected[k]->clause);
+    return 0;
+  }
+  if (!impl) return usage_error("%s", "--impl SPEC is required (ref:cpu, ref:gpu, lib:PATH, py:MODULE:ATTR)");
+  if (n == 0)
+    return usage_error("%s", nfilters ? "no test matches the --filter patterns" : "no tests registered");
+
+  char msg[1024];
+  if (conform__spec_load(impl, argv[0], &spec, msg, sizeof msg) != 0) {
+    fprintf(stderr, "zbuf-conform: %s\n", msg);
+    return 2;
+  }
+  run.spec = &spec;
+  run.n = n;
+  run.tests = selected;
+  run.results = calloc(n, sizeof *run.results);
+  run.jobs = jobs;
+  run.timeout_s = timeout_s;
+  run.quiet = quiet;
+  run.command_name = command_name(argv[0]);
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(run.start_time, sizeof run.start_time, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+  conform__run_probe(&run);
+  int refused = judge_probe(&run);
+  if (refused) return refused;
+  char caps[256];
+  printf(
+      "TAP version 13\n# zbuf-conform %s: %s = %s %s (%s); capabilities %s; prototype buffer=%s "
+      "nd_buffer=%s\n",
+      CONFORM_HARNESS_VERSION, spec.text, run.info.name[0] ? run.info.name : "?", run.info.version,
+      run.info.description, conform_caps_str(run.info.capabilities, caps, sizeof caps),
+      run.info.proto_buffer[0] ? run.info.proto_buffer : "?", run.info.proto_nd[0] ? run.info.proto_nd : "?");
+  conform__run_tests(&run);
+  conform__print_alias_matrix(&run, stdout);
+  conform__print_summary(&run, stdout);
+  fflush(stdout);
+
+  int rc = 0;
+  if (json && conform__write_json(&run, json, msg, sizeof msg) != 0) {
+    fprintf(stderr, "zbuf-conform: %s\n", msg);
+    rc = 2;
+  }
+  if (junit && conform__write_junit(&run, junit, msg, sizeof msg) != 0) {
+    fprintf(stderr, "zbuf-conform: %s\n", msg);
+    rc = 2;
+  }
+  if (write_expect && conform__write_expectations(&run, write_expect, msg, sizeof msg) != 0) {
+    fprintf(stderr, "zbuf-conform: %s\n", msg);
+    rc = 2;
+  }
+  if (rc) return rc;
+  if (expect) {
+    int d = conform__check_expectations(&run, expect, stdout);
+    printf("# expectations %s: %s\n", expect,
+           d == 0   ? "all statuses as expected"
+           : d == 1 ? "DIFFERENCES"
+                    : "unreadable");
+    return d;
+  }
+  for (size_t k = 0; k < n; k++)
+    if (conform__outcome_is_bad(run.results[k].outcome)) return 1;
+  return 0;
+}
