@@ -19,7 +19,7 @@ enum {
 };
 
 /* Right-shifts sig by shift (>= 1) and rounds the result to nearest, ties to even. */
-static uint64_t shift_round_even(uint64_t sig, int shift) {
+static inline uint64_t shift_round_even(uint64_t sig, int shift) {
   if (shift >= 64) return 0; /* every caller's sig is below 2^53, so it is below half of 2^64 */
   uint64_t kept = sig >> shift;
   uint64_t rest = sig & ((UINT64_C(1) << shift) - 1);
@@ -31,7 +31,7 @@ static uint64_t shift_round_even(uint64_t sig, int shift) {
 /* Narrows a finite or special source value given by its fields to a half.
  * sign: 0 or 1; exp_field: the biased exponent field; frac: the fraction field (mbits wide);
  * bias and exp_all_ones describe the source format. */
-static uint16_t narrow(unsigned sign, int exp_field, uint64_t frac, int mbits, int bias, int exp_all_ones) {
+static inline uint16_t narrow(unsigned sign, int exp_field, uint64_t frac, int mbits, int bias, int exp_all_ones) {
   uint16_t s = (uint16_t)(sign << 15);
   if (exp_field == exp_all_ones) {
     if (frac == 0) return (uint16_t)(s | ZBUF__HALF_POS_INF);
@@ -73,7 +73,7 @@ uint16_t zbuf__half_from_double(double d) {
 
 /* Widens h into a format with mbits fraction bits, ebits exponent bits and the given bias; returns the bit
  * pattern of the wider value. */
-static uint64_t widen(uint16_t h, int mbits, int ebits, int bias) {
+static inline uint64_t widen(uint16_t h, int mbits, int ebits, int bias) {
   uint64_t exp_all_ones = (UINT64_C(1) << ebits) - 1;
   uint64_t sign = (uint64_t)(h >> 15);
   uint64_t exp_field = (h >> HALF_FRAC_BITS) & 0x1fu;

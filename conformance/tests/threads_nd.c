@@ -27,7 +27,7 @@ static void nd_reader_worker(conform_ctx *ctx, int index, void *arg) {
   nd_readers *r = arg;
   uint32_t rng = 2000u + (uint32_t)index;
   double row[R];
-  for (int i = 0; i < 600; i++) {
+  for (int i = 0; i < 3000; i++) {
     zbuf_error e;
     zbuf_impl_ndbuffer *v = NULL, *w = NULL;
     int eq = -1;
@@ -249,10 +249,10 @@ static void nd_writer_worker(conform_ctx *ctx, int index, void *arg) {
   I->ndbuffer_release(I, view);
 }
 
+#define EP4(l) l "@cpu," l "@cuda_host," l "@cuda"
 #define ND_THREAD_004_VARIANTS                                                                            \
   EP4("rows-u1") "," EP4("rows-u2") "," EP4("rows-u8") "," EP4("rows-c16") "," EP4("cols-u1") "," EP4( \
       "cols-u2") "," EP4("cols-u8") "," EP4("cols-c16")
-#define EP4(l) l "@cpu," l "@cuda_host," l "@cuda"
 
 CONFORM_TEST_VARIANTS("ND-THREAD-004", ND_THREAD_004_VARIANTS, TH_ND_CAPS, nd_thread_004_disjoint_writers) {
   const zbuf_impl *I = ctx->impl;
@@ -319,7 +319,7 @@ static void nd_overlap_worker(conform_ctx *ctx, int index, void *arg) {
   zbuf_error e;
   zbuf_impl_ndbuffer *view = NULL;
   th_ok(ctx, index, I->ndbuffer_get_item(I, o->a, 1, idx, &view, &e), &e, "ndbuffer_get_item");
-  for (int i = 0; i < 300; i++) {
+  for (int i = 0; i < 3000; i++) {
     if (i % 2)
       th_ok(ctx, index, I->ndbuffer_fill(I, view, &o->pat[index], &e), &e, "ndbuffer_fill");
     else
@@ -348,4 +348,178 @@ CONFORM_TEST("ND-THREAD-005", "", TH_ND_CAPS, nd_thread_005_overlapping_writers)
   }
   free(seen);
   I->ndbuffer_release(I, o.a);
+}
+
+/* ---- CONV-THREAD-001 / 002: concurrent conversions of one source ---- */
+
+enum { CV_BYTES = 8 << 20, CV_ROUNDS = 12 };
+
+typedef struct conv_shared {
+  zbuf_impl_buffer *src;     /* CV_BYTES of pattern in ctx->dev */
+  zbuf_impl_ndbuffer *nd;    /* the same bytes as a 1024 x 8192 |u1 array, or NULL without ND */
+  const unsigned char *pat;
+  int upload;                /* CONV-THREAD-002: results are written to prove they are independent */
+} conv_shared;
+
+static void conv_worker(conform_ctx *ctx, int index, void *arg) {
+  const zbuf_impl *I = ctx->impl;
+  conv_shared *c = arg;
+  unsigned char *seen = malloc(CV_BYTES);
+  if (!seen) conform_unresolved(ctx, "malloc failed");
+  for (int i = 0; i < CV_ROUNDS; i++) {
+    zbuf_error e;
+    zbuf_impl_buffer *out = NULL;
+    zbuf_impl_ndbuffer *nout = NULL;
+    const char *what = "buffer_from_buffer";
+    if (!c->upload && i % 3 == 0) {
+      what = "buffer_to_host";
+      th_ok(ctx, index, I->buffer_to_host(I, c->src, &out, &e), &e, what);
+    } else if (c->nd && i % 3 == 1) {
+      what = "ndbuffer_to_device";
+      th_ok(ctx, index, I->ndbuffer_to_device(I, c->nd, ctx->dev2, &nout, &e), &e, what);
+    } else {
+      th_ok(ctx, index, I->buffer_from_buffer(I, ctx->dev2, c->src, &out, &e), &e, what);
+    }
+    if (c->upload && out) {
+      /* Every thread marks its own copy; a copy shared with another thread would show a foreign mark. */
+      unsigned char mark = (unsigned char)(c->pat[index] ^ (0x80 | index));
+      zbuf_impl_buffer *m = th_from_bytes(ctx, index, ctx->dev2, &mark, 1);
+      th_ok(ctx, index, I->buffer_set_slice(I, out, ZBUF_SLICE(index, index + 1), m, &e), &e, "buffer_set_slice");
+      I->buffer_release(I, m);
+      th_ok(ctx, index, I->buffer_to_bytes(I, out, seen, CV_BYTES, &e), &e, "buffer_to_bytes");
+      if (seen[index] != mark) conform_fail(ctx, "thread %d: its mark is missing from its own copy", index);
+      seen[index] = c->pat[index];
+    } else if (out) {
+      th_ok(ctx, index, I->buffer_to_bytes(I, out, seen, CV_BYTES, &e), &e, "buffer_to_bytes");
+    } else {
+      th_ok(ctx, index, I->ndbuffer_to_bytes(I, nout, seen, CV_BYTES, &e), &e, "ndbuffer_to_bytes");
+    }
+    if (memcmp(seen, c->pat, CV_BYTES) != 0)
+      conform_fail(ctx, "thread %d: round %d: the result of %s differs from the source's bytes", index, i, what);
+    I->buffer_release(I, out);
+    I->ndbuffer_release(I, nout);
+  }
+  free(seen);
+}
+
+static void conv_run(conform_ctx *ctx, int upload) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, buffer_from_buffer);
+  CONFORM_NEED_OP(ctx, buffer_to_host);
+  CONFORM_NEED_OP(ctx, buffer_set_slice);
+  unsigned char *pat = malloc(CV_BYTES);
+  if (!pat) conform_unresolved(ctx, "malloc failed");
+  conv_shared c = {mp_buf_pattern(ctx, ctx->dev, pat, CV_BYTES, 801), NULL, pat, upload};
+  if ((I->capabilities & ZBUF_CAP_ND) && CONFORM_HAS_OP(I, ndbuffer_to_device)) {
+    const int64_t shape[2] = {1024, CV_BYTES / 1024};
+    c.nd = conform_nd_from_host(ctx, ctx->dev, pat, 2, shape, "|u1");
+  }
+  conform_threads_run(ctx, TH_N, conv_worker, &c);
+  th_expect_buf(ctx, -1, c.src, pat, CV_BYTES, "the source after all conversions");
+  I->ndbuffer_release(I, c.nd);
+  I->buffer_release(I, c.src);
+  free(pat);
+}
+
+CONFORM_TEST_VARIANTS("CONV-THREAD-001", "cuda->cpu,cuda->cuda_host", ZBUF_CAP_THREAD_SAFE,
+                      conv_thread_001_concurrent_downloads) {
+  conv_run(ctx, 0);
+}
+
+CONFORM_TEST_VARIANTS("CONV-THREAD-002", "cpu->cuda,cuda_host->cuda", ZBUF_CAP_THREAD_SAFE,
+                      conv_thread_002_concurrent_uploads) {
+  conv_run(ctx, 1);
+}
+
+/* ---- CONV-THREAD-003: DLPack exports and deleters on other threads ---- */
+
+enum { DL_EXPORTS = 1000, DL_STACK = TH_N * DL_EXPORTS };
+
+typedef struct dl_exchange {
+  zbuf_impl_ndbuffer *a; /* 16 x 16 int32, 0..255 */
+  pthread_mutex_t lock;
+  DLManagedTensor *stack[DL_STACK]; /* exported, waiting for some thread's deleter */
+  int top;
+  int host; /* tensors' memory is host-readable */
+} dl_exchange;
+
+static DLManagedTensor *dl_pop(dl_exchange *x) {
+  pthread_mutex_lock(&x->lock);
+  DLManagedTensor *t = x->top ? x->stack[--x->top] : NULL;
+  pthread_mutex_unlock(&x->lock);
+  return t;
+}
+
+static void dl_worker(conform_ctx *ctx, int index, void *arg) {
+  const zbuf_impl *I = ctx->impl;
+  dl_exchange *x = arg;
+  for (int i = 0; i < DL_EXPORTS; i++) {
+    zbuf_error e;
+    DLManagedTensor *t = NULL;
+    th_ok(ctx, index, I->ndbuffer_to_dlpack(I, x->a, &t, &e), &e, "ndbuffer_to_dlpack");
+    if (!t || !t->deleter) conform_fail(ctx, "thread %d: export gave no tensor or no deleter", index);
+    if (x->host) {
+      const int32_t *p = (const int32_t *)((const char *)t->dl_tensor.data + t->dl_tensor.byte_offset);
+      if (p[17] != 17) conform_fail(ctx, "thread %d: exported tensor's element 17 is %d", index, (int)p[17]);
+    }
+    pthread_mutex_lock(&x->lock);
+    x->stack[x->top++] = t;
+    pthread_mutex_unlock(&x->lock);
+    /* Most likely another thread's tensor. */
+    if (i % 2) {
+      DLManagedTensor *d = dl_pop(x);
+      if (d) d->deleter(d);
+    }
+  }
+  for (DLManagedTensor *d; (d = dl_pop(x)) != NULL;) d->deleter(d);
+}
+
+CONFORM_TEST_VARIANTS("CONV-THREAD-003", MP_KINDS, TH_ND_CAPS | ZBUF_CAP_DLPACK, conv_thread_003_dlpack_deleters) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_to_dlpack);
+  dl_exchange *x = calloc(1, sizeof *x);
+  if (!x || pthread_mutex_init(&x->lock, NULL) != 0) conform_unresolved(ctx, "cannot set up the exchange");
+  const int64_t shape[2] = {16, 16};
+  x->a = mp_nd_arange(ctx, ctx->nd_dev, 2, shape);
+  x->host = conform_device_is_host(ctx->nd_dev);
+  conform_threads_run(ctx, TH_N, dl_worker, x);
+  for (DLManagedTensor *d; (d = dl_pop(x)) != NULL;) d->deleter(d);
+  /* Every deleter ran; the array's memory must still be there for its own handle. */
+  int32_t want[256], seen[256];
+  for (int i = 0; i < 256; i++) want[i] = i;
+  mp_nd_read(ctx, x->a, seen, 256);
+  CONFORM_ASSERT_MEM_EQ(ctx, want, seen, sizeof want);
+  I->ndbuffer_release(I, x->a);
+  pthread_mutex_destroy(&x->lock);
+  free(x);
+}
+
+/* ---- CONV-THREAD-004: device work from fresh threads ---- */
+
+static void fresh_device_worker(conform_ctx *ctx, int index, void *arg) {
+  const zbuf_impl *I = ctx->impl;
+  (void)arg;
+  unsigned char pat[4096];
+  conform_fill_pattern(pat, sizeof pat, 900u + (unsigned)index);
+  for (int i = 0; i < 20; i++) {
+    zbuf_error e;
+    zbuf_impl_buffer *b = th_from_bytes(ctx, index, ctx->dev, pat, sizeof pat), *h = NULL;
+    void *data;
+    size_t len;
+    DLDevice dev;
+    th_ok(ctx, index, I->buffer_info(I, b, &data, &len, &dev, &e), &e, "buffer_info");
+    if (!conform_device_equal(dev, ctx->dev))
+      conform_fail(ctx, "thread %d: buffer made in %s lives in %s", index, conform_device_name(ctx->dev),
+                   conform_device_name(dev));
+    th_ok(ctx, index, I->buffer_to_host(I, b, &h, &e), &e, "buffer_to_host");
+    th_expect_buf(ctx, index, h, pat, sizeof pat, "to_host of a buffer made on this thread");
+    I->buffer_release(I, h);
+    I->buffer_release(I, b);
+  }
+}
+
+CONFORM_TEST_VARIANTS("CONV-THREAD-004", "cuda,cuda1", ZBUF_CAP_THREAD_SAFE, conv_thread_004_fresh_threads) {
+  /* The workers are new threads that never made a device call; the ordinal comes from the variant. */
+  CONFORM_NEED_OP(ctx, buffer_to_host);
+  conform_threads_run(ctx, TH_N, fresh_device_worker, NULL);
 }

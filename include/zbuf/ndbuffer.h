@@ -61,8 +61,9 @@ zbuf_status zbuf_ndbuffer_wrap(zbuf_device device, void *data, size_t ndim, cons
                                const int64_t *strides, zbuf_dtype dtype, zbuf_release_fn release, void *ctx,
                                zbuf_ndbuffer **out, zbuf_error *err);
 
-/** A 1-d uint8 view of a contiguous Buffer, or a view of it with the given dtype and shape (ndim 0 allowed for
- * a scalar; shape may hold one -1). Shares memory; byte length must match (ZBUF_EINVAL). */
+/** A view of a contiguous Buffer's bytes with the given dtype and shape (ndim 0 with a non-NULL shape is a
+ * scalar; shape may hold one -1). shape NULL gives a flat 1-d view whose length is the byte length divided by
+ * the itemsize (ndim must then be 0 or 1). Shares memory; the byte length must match (ZBUF_EINVAL). */
 zbuf_status zbuf_ndbuffer_from_buffer(const zbuf_buffer *src, size_t ndim, const int64_t *shape,
                                       zbuf_dtype dtype, zbuf_ndbuffer **out, zbuf_error *err);
 
@@ -137,7 +138,7 @@ zbuf_status zbuf_ndbuffer_fill(zbuf_ndbuffer *dst, const void *value, zbuf_error
 zbuf_status zbuf_ndbuffer_copy(const zbuf_ndbuffer *src, zbuf_ndbuffer **out, zbuf_error *err);
 
 /** Whether every element equals *value (one element in a's dtype) (Zarr-Python `NDBuffer.all_equal` with a
- * scalar). With equal_nan, NaN equals NaN (any payload, complex: per part). +0.0 and -0.0 are told apart
+ * scalar). With equal_nan, NaN equals NaN (any payload; a complex element with NaN in either part equals any other such element, as NumPy's array_equal does). +0.0 and -0.0 are told apart
  * by bit pattern, as Zarr-Python does for fill values. An empty array is all-equal. */
 zbuf_status zbuf_ndbuffer_all_equal_scalar(const zbuf_ndbuffer *a, const void *value, int equal_nan,
                                            int *equal, zbuf_error *err);
