@@ -161,6 +161,8 @@ int64_t zbuf_bench_first_difference(const void *a, const void *b, size_t n);
  * reporting the error. `what` names the copy ("H2D", "to_bytes"). */
 int zbuf_bench_check_once(zbuf_bench_state *st, zbuf_bench_case *c, const void *expect, const void *got,
                           size_t n, const char *what);
+/** Whether this thread still has to verify case c's copy (so that a body can skip preparing the check). */
+int zbuf_bench_needs_check(zbuf_bench_state *st, const zbuf_bench_case *c);
 /** The key a baseline row is recorded under and an implementation row names: case name plus thread count. */
 void zbuf_bench_case_key(const char *name, int threads, char out[ZBUF_BENCH_NAME_MAX]);
 /** Reports a failed implementation call as an error row (ZBUF_EUNSUPPORTED as a skipped row); returns 1 when

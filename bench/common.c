@@ -102,6 +102,11 @@ void zbuf_bench_case_key(const char *name, int threads, char out[ZBUF_BENCH_NAME
   snprintf(out, ZBUF_BENCH_NAME_MAX, "%.*s#%d", ZBUF_BENCH_NAME_MAX - 8, name, threads);
 }
 
+int zbuf_bench_needs_check(zbuf_bench_state *st, const zbuf_bench_case *c) {
+  uint64_t bit = (uint64_t)1 << (zbuf_bench_thread_index(st) & 63);
+  return (__atomic_load_n(&c->checked, __ATOMIC_ACQUIRE) & bit) == 0;
+}
+
 int zbuf_bench_check_once(zbuf_bench_state *st, zbuf_bench_case *c, const void *expect, const void *got,
                           size_t n, const char *what) {
   int t = zbuf_bench_thread_index(st);

@@ -227,6 +227,9 @@ void zbuf_bench_env_context(const zbuf_bench_env *env, void (*add)(const char *,
   add("impl_capabilities", v, ctx);
   add("impl_cuda", env->impl_cuda ? "yes" : env->impl_cuda_note, ctx);
   add("impl_missing_ops", env->missing_ops, ctx);
+#ifdef ZBUF_BENCH_GBENCH_VERSION
+  add("google_benchmark_version", ZBUF_BENCH_GBENCH_VERSION, ctx);
+#endif
 #ifdef ZBUF_WITH_HWLOC
   /* The library's own version is an info of the root object; hwloc_get_api_version() is only the API level.
    */

@@ -31,7 +31,8 @@ static inline uint64_t shift_round_even(uint64_t sig, int shift) {
 /* Narrows a finite or special source value given by its fields to a half.
  * sign: 0 or 1; exp_field: the biased exponent field; frac: the fraction field (mbits wide);
  * bias and exp_all_ones describe the source format. */
-static inline uint16_t narrow(unsigned sign, int exp_field, uint64_t frac, int mbits, int bias, int exp_all_ones) {
+static inline uint16_t narrow(unsigned sign, int exp_field, uint64_t frac, int mbits, int bias,
+                              int exp_all_ones) {
   uint16_t s = (uint16_t)(sign << 15);
   if (exp_field == exp_all_ones) {
     if (frac == 0) return (uint16_t)(s | ZBUF__HALF_POS_INF);

@@ -28,7 +28,9 @@ static void buf_err_step(conform_ctx *ctx, int64_t step, int set) {
   unsigned char pat[16], val[16];
   zbuf_impl_buffer *b = mp_buf_pattern(ctx, ctx->dev, pat, sizeof pat, 101);
   zbuf_slice key = step < 0 ? ZBUF_SLICE_STEP(15, -17, step) : ZBUF_SLICE_STEP(0, 16, step);
-  size_t count = step > 0 ? (size_t)((16 + step - 1) / step) : step < 0 ? (size_t)((16 - step - 1) / -step) : 16;
+  size_t count = step > 0   ? (size_t)((16 + step - 1) / step)
+                 : step < 0 ? (size_t)((16 - step - 1) / -step)
+                            : 16;
   conform_fill_pattern(val, sizeof val, 102);
   zbuf_impl_buffer *v = conform_buffer_from_bytes(ctx, ctx->dev, val, count);
   ep_buf_snap sb = ep_buf_take(ctx, b), sv = ep_buf_take(ctx, v);
@@ -51,10 +53,11 @@ static int64_t label_step(conform_ctx *ctx) {
   return strtoll(p + 4, NULL, 10);
 }
 
-CONFORM_TEST_VARIANTS("BUF-ERR-001",
-                      EP_KINDS("slice-step2") "," EP_KINDS("slice-step-1") "," EP_KINDS("slice-step3") "," EP_KINDS(
-                          "set-step2") "," EP_KINDS("set-step-1") "," EP_KINDS("set-step3"),
-                      ZBUF_CAP_HOST, buf_err_001_step_not_one) {
+CONFORM_TEST_VARIANTS(
+    "BUF-ERR-001",
+    EP_KINDS("slice-step2") "," EP_KINDS("slice-step-1") "," EP_KINDS("slice-step3") "," EP_KINDS(
+        "set-step2") "," EP_KINDS("set-step-1") "," EP_KINDS("set-step3"),
+    ZBUF_CAP_HOST, buf_err_001_step_not_one) {
   buf_err_step(ctx, label_step(ctx), strncmp(ctx->label, "set", 3) == 0);
 }
 
@@ -158,10 +161,10 @@ CONFORM_TEST_VARIANTS("BUF-ERR-007", "n0,parts-null,null-part-first,null-part-mi
 
 /* ---- BUF-ERR-008: NULL handles and out-parameters ---- */
 
-#define BUF_ERR_008_VARIANTS                                                                              \
-  "from_bytes-null-out,create_zero_length-null-out,wrap-null-out,from_buffer-null-src,"                  \
-  "from_buffer-null-out,info-null-buf,to_bytes-null-buf,to_bytes-null-dst,to_host-null-buf,"             \
-  "to_host-null-out,slice-null-buf,slice-null-out,set_slice-null-dst,set_slice-null-value,"              \
+#define BUF_ERR_008_VARIANTS                                                                 \
+  "from_bytes-null-out,create_zero_length-null-out,wrap-null-out,from_buffer-null-src,"      \
+  "from_buffer-null-out,info-null-buf,to_bytes-null-buf,to_bytes-null-dst,to_host-null-buf," \
+  "to_host-null-out,slice-null-buf,slice-null-out,set_slice-null-dst,set_slice-null-value,"  \
   "combine-null-out,equal-null-a,equal-null-b,equal-null-result"
 
 CONFORM_TEST_VARIANTS("BUF-ERR-008", BUF_ERR_008_VARIANTS, ZBUF_CAP_HOST, buf_err_008_null_arguments) {
@@ -251,10 +254,10 @@ CONFORM_TEST_VARIANTS("BUF-ERR-009", EP_KINDS("size-2p62") "," EP_KINDS("size-ma
 
 /* ---- BUF-ERR-010: zero sizes are not errors ---- */
 
-#define BUF_ERR_010_VARIANTS                                                                               \
-  EP_KINDS("from_bytes") "," EP_KINDS("from_bytes-null") "," EP_KINDS("create_zero_length") "," EP_KINDS( \
-      "slice-a-a") "," EP_KINDS("slice-b-a") "," EP_KINDS("set_slice-empty") "," EP_KINDS("combine-empty") \
-      "," EP_KINDS("to_bytes-0")
+#define BUF_ERR_010_VARIANTS                                                                                 \
+  EP_KINDS("from_bytes")                                                                                     \
+  "," EP_KINDS("from_bytes-null") "," EP_KINDS("create_zero_length") "," EP_KINDS("slice-a-a") "," EP_KINDS( \
+      "slice-b-a") "," EP_KINDS("set_slice-empty") "," EP_KINDS("combine-empty") "," EP_KINDS("to_bytes-0")
 
 CONFORM_TEST_VARIANTS("BUF-ERR-010", BUF_ERR_010_VARIANTS, ZBUF_CAP_HOST, buf_err_010_zero_sizes) {
   const zbuf_impl *I = ctx->impl;
@@ -339,8 +342,8 @@ static void err_inject_each(conform_ctx *ctx, unsigned mask, err_alloc_op op, zb
       conform_fail(ctx, "%s with allocation %lld failing: expected ENOMEM, seen %s (%s)", what, (long long)k,
                    conform_status_name(st), e.message);
     if ((int)e.code != st || e.message[0] == '\0')
-      conform_fail(ctx, "%s with allocation %lld failing: error struct not filled (code %d, message \"%s\")", what,
-                   (long long)k, (int)e.code, e.message);
+      conform_fail(ctx, "%s with allocation %lld failing: error struct not filled (code %d, message \"%s\")",
+                   what, (long long)k, (int)e.code, e.message);
     CONFORM_ASSERT_PTR_EQ(ctx, NULL, out);
     conform_leak_check(ctx, &probe, what);
     for (int i = 0; i < 2; i++)
@@ -354,11 +357,13 @@ static void err_inject_each(conform_ctx *ctx, unsigned mask, err_alloc_op op, zb
 
 static unsigned char err_src_bytes[64];
 
-static int op_from_bytes(conform_ctx *ctx, zbuf_impl_buffer *const in[2], zbuf_impl_buffer **out, zbuf_error *e) {
+static int op_from_bytes(conform_ctx *ctx, zbuf_impl_buffer *const in[2], zbuf_impl_buffer **out,
+                         zbuf_error *e) {
   (void)in;
   return ctx->impl->buffer_from_bytes(ctx->impl, ctx->dev, err_src_bytes, sizeof err_src_bytes, out, e);
 }
-static int op_combine(conform_ctx *ctx, zbuf_impl_buffer *const in[2], zbuf_impl_buffer **out, zbuf_error *e) {
+static int op_combine(conform_ctx *ctx, zbuf_impl_buffer *const in[2], zbuf_impl_buffer **out,
+                      zbuf_error *e) {
   const zbuf_impl_buffer *parts[2] = {in[0], in[1]};
   return ctx->impl->buffer_combine(ctx->impl, parts, 2, out, e);
 }
@@ -366,13 +371,14 @@ static int op_from_buffer(conform_ctx *ctx, zbuf_impl_buffer *const in[2], zbuf_
                           zbuf_error *e) {
   return ctx->impl->buffer_from_buffer(ctx->impl, ctx->dev2, in[0], out, e);
 }
-static int op_to_host(conform_ctx *ctx, zbuf_impl_buffer *const in[2], zbuf_impl_buffer **out, zbuf_error *e) {
+static int op_to_host(conform_ctx *ctx, zbuf_impl_buffer *const in[2], zbuf_impl_buffer **out,
+                      zbuf_error *e) {
   return ctx->impl->buffer_to_host(ctx->impl, in[0], out, e);
 }
 
 /* "OP" in the prototype's memory (from_buffer into the host), "OP@kind", and "OP@a->b" across kinds. */
-#define BUF_ERR_011_VARIANTS                                                                          \
-  "from_bytes,combine,from_buffer,to_host,from_bytes@cuda_host,from_bytes@cuda,combine@cuda->cpu,"    \
+#define BUF_ERR_011_VARIANTS                                                                            \
+  "from_bytes,combine,from_buffer,to_host,from_bytes@cuda_host,from_bytes@cuda,combine@cuda->cpu,"      \
   "from_buffer@cpu->cuda,from_buffer@cuda->cpu,from_buffer@cpu->cuda_host,from_buffer@cuda_host->cuda," \
   "to_host@cuda"
 
@@ -418,7 +424,8 @@ CONFORM_TEST_VARIANTS("BUF-ERR-012", "failure,success,null-err", ZBUF_CAP_HOST, 
     CONFORM_ASSERT(ctx, e.message[0] != '\0');
   } else if (strcmp(ctx->label, "success") == 0) {
     CONFORM_OK(ctx, I->buffer_slice(I, b, ZBUF_SLICE(2, 6), &out, &e));
-    if (memcmp(&e, &marker, sizeof e) != 0) conform_fail(ctx, "a successful slice wrote into the error struct");
+    if (memcmp(&e, &marker, sizeof e) != 0)
+      conform_fail(ctx, "a successful slice wrote into the error struct");
     I->buffer_release(I, out);
     out = NULL;
   } else {

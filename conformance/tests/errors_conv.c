@@ -19,7 +19,8 @@ static DLDevice conv_target(conform_ctx *ctx) {
 
 /* ---- CONV-ERR-001: unsupported device pair ---- */
 
-CONFORM_TEST_VARIANTS("CONV-ERR-001", "to-cpu,to-cuda_host,to-cuda", ZBUF_CAP_HOST, conv_err_001_unsupported_pair) {
+CONFORM_TEST_VARIANTS("CONV-ERR-001", "to-cpu,to-cuda_host,to-cuda", ZBUF_CAP_HOST,
+                      conv_err_001_unsupported_pair) {
   /* The source lives in the prototype's kind; the pair is unsupported when the implementation answers
    * device_check of the target with EUNSUPPORTED. */
   const zbuf_impl *I = ctx->impl;
@@ -88,12 +89,12 @@ CONFORM_TEST_VARIANTS("CONV-ERR-002", "ordinal999@cpu,no-gpu@cpu", ZBUF_CAP_HOST
 
 /* ---- CONV-ERR-003: unknown device type ---- */
 
-#define CONV_ERR_003_OPS(t)                                                                                 \
+#define CONV_ERR_003_OPS(t)                                                                            \
   "from_bytes-" t ",create_zero_length-" t ",wrap-" t ",from_buffer-" t ",nd_create-" t ",nd_empty-" t \
   ",nd_from_host-" t ",nd_wrap-" t ",to_device-" t
 
-CONFORM_TEST_VARIANTS("CONV-ERR-003", CONV_ERR_003_OPS("type99") "," CONV_ERR_003_OPS("vulkan"), ZBUF_CAP_HOST,
-                      conv_err_003_unknown_device_type) {
+CONFORM_TEST_VARIANTS("CONV-ERR-003", CONV_ERR_003_OPS("type99") "," CONV_ERR_003_OPS("vulkan"),
+                      ZBUF_CAP_HOST, conv_err_003_unknown_device_type) {
   const zbuf_impl *I = ctx->impl;
   const char *l = ctx->label;
   DLDevice bad = {strstr(l, "vulkan") ? kDLVulkan : (DLDeviceType)99, 0};
@@ -122,7 +123,8 @@ CONFORM_TEST_VARIANTS("CONV-ERR-003", CONV_ERR_003_OPS("type99") "," CONV_ERR_00
              I->ndbuffer_create(I, bad, 2, shape, mp_i4(), ZBUF_ORDER_C, NULL, &nout, &ctx->err));
   } else if (strncmp(l, "nd_empty", 8) == 0) {
     CONFORM_NEED_OP(ctx, ndbuffer_empty);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED), I->ndbuffer_empty(I, bad, 2, shape, mp_i4(), ZBUF_ORDER_C, &nout, &ctx->err));
+    EP_FAILS(ctx, EP_M(EUNSUPPORTED),
+             I->ndbuffer_empty(I, bad, 2, shape, mp_i4(), ZBUF_ORDER_C, &nout, &ctx->err));
   } else if (strncmp(l, "nd_from_host", 12) == 0) {
     CONFORM_NEED_OP(ctx, ndbuffer_from_host);
     EP_FAILS(ctx, EP_M(EUNSUPPORTED),
@@ -166,8 +168,8 @@ CONFORM_TEST_VARIANTS("CONV-ERR-004", EP_KINDS("byteswapped") ",stride12@cpu",
     conform_need_caps(ctx, ZBUF_CAP_WRAP);
     CONFORM_NEED_OP(ctx, ndbuffer_wrap);
     const int64_t strides[1] = {12};
-    CONFORM_SETUP(ctx, I->ndbuffer_wrap(I, ctx->host, mem, 1, shape, strides, little ? "<f8" : ">f8", NULL, NULL,
-                                        &a, &ctx->err));
+    CONFORM_SETUP(ctx, I->ndbuffer_wrap(I, ctx->host, mem, 1, shape, strides, little ? "<f8" : ">f8", NULL,
+                                        NULL, &a, &ctx->err));
   }
   ep_nd_snap sa = ep_nd_take(ctx, a);
   DLManagedTensor *t = NULL;
@@ -217,9 +219,9 @@ CONFORM_TEST_VARIANTS("CONV-ERR-006", "opencl,type99", ZBUF_CAP_HOST | ZBUF_CAP_
 
 /* ---- CONV-ERR-007: device allocation failure ---- */
 
-CONFORM_TEST_VARIANTS("CONV-ERR-007",
-                      "upload@cpu->cuda,download@cuda->cpu,upload@cpu->cuda_host,create@cuda,create@cuda_host",
-                      ZBUF_CAP_HOST | ZBUF_CAP_FAULT_INJECTION, conv_err_007_device_allocation_failure) {
+CONFORM_TEST_VARIANTS(
+    "CONV-ERR-007", "upload@cpu->cuda,download@cuda->cpu,upload@cpu->cuda_host,create@cuda,create@cuda_host",
+    ZBUF_CAP_HOST | ZBUF_CAP_FAULT_INJECTION, conv_err_007_device_allocation_failure) {
   /* Only pinned and device allocations are failed: a conversion's handles are BUF-ERR-011's business. */
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, testing_fail_allocation);
@@ -248,8 +250,9 @@ CONFORM_TEST_VARIANTS("CONV-ERR-007",
       break;
     }
     if (st != ZBUF_ENOMEM || (int)e.code != st || !e.message[0])
-      conform_fail(ctx, "device allocation %lld failing: expected ENOMEM with a message, seen %s (code %d, \"%s\")",
-                   (long long)k, conform_status_name(st), (int)e.code, e.message);
+      conform_fail(
+          ctx, "device allocation %lld failing: expected ENOMEM with a message, seen %s (code %d, \"%s\")",
+          (long long)k, conform_status_name(st), (int)e.code, e.message);
     CONFORM_ASSERT_PTR_EQ(ctx, NULL, out);
     CONFORM_ASSERT_PTR_EQ(ctx, NULL, nout);
     conform_leak_check(ctx, &probe, "the call that failed with ENOMEM");
@@ -271,7 +274,8 @@ static int proto_equal(zbuf_impl_prototype a, zbuf_impl_prototype b) {
   return conform_device_equal(a.buffer, b.buffer) && conform_device_equal(a.nd_buffer, b.nd_buffer);
 }
 
-CONFORM_TEST_VARIANTS("PROTO-ERR-001", "type0,type99,nd-type99,buffer-type0", 0, proto_err_001_invalid_prototype) {
+CONFORM_TEST_VARIANTS("PROTO-ERR-001", "type0,type99,nd-type99,buffer-type0", 0,
+                      proto_err_001_invalid_prototype) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, default_prototype);
   CONFORM_NEED_OP(ctx, set_default_prototype);

@@ -7,16 +7,25 @@
  * ND-ERR-023's promise, checked in every test of this file. ND-ERR-023's own test does the same on strided
  * views, whose parents must not change either.
  *
- * Value-only misuses are also golden vectors (vectors.c, IDs without '@'); the C tests here add the kinds, the
- * cases a vector cannot express (NULL pointers, huge shapes, caller buffers) and more than one spelling of
- * several misuses. */
+ * Value-only misuses are also golden vectors (vectors.c, IDs without '@'); the C tests here add the kinds,
+ * the cases a vector cannot express (NULL pointers, huge shapes, caller buffers) and more than one spelling
+ * of several misuses. */
 #include "errprobe.h"
 #include "memprobe.h"
 
 /* Index entries as constant initialisers (ZBUF_AT and ZBUF_RANGE are compound literals). */
-#define I_AT(i) {ZBUF_INDEX_INTEGER, (i), {0, 0, 1, 0}}
-#define I_SL(a, b, s) {ZBUF_INDEX_SLICE, 0, {(a), (b), (s), 7}}
-#define I_ALL {ZBUF_INDEX_SLICE, 0, {0, 0, 1, 0}}
+#define I_AT(i)                             \
+  {                                         \
+    ZBUF_INDEX_INTEGER, (i), { 0, 0, 1, 0 } \
+  }
+#define I_SL(a, b, s)                         \
+  {                                           \
+    ZBUF_INDEX_SLICE, 0, { (a), (b), (s), 7 } \
+  }
+#define I_ALL                           \
+  {                                     \
+    ZBUF_INDEX_SLICE, 0, { 0, 0, 1, 0 } \
+  }
 
 typedef struct nd_case nd_case;
 /* Makes the failing call: a is the input array, b the value array (or NULL), buf a 48-byte Buffer. */
@@ -27,18 +36,18 @@ struct nd_case {
   const char *clause;
   const char *label;
   nd_op op;
-  unsigned mask;      /* the statuses the clause allows */
-  size_t andim;       /* input a: int32 arange of this shape (default 2x3) */
+  unsigned mask; /* the statuses the clause allows */
+  size_t andim;  /* input a: int32 arange of this shape (default 2x3) */
   int64_t ashape[3];
-  int bndim;          /* value b: -1 (none) or the ndim of an int32 arange */
+  int bndim; /* value b: -1 (none) or the ndim of an int32 arange */
   int64_t bshape[3];
-  size_t nidx;        /* index for get_item / set_item */
+  size_t nidx; /* index for get_item / set_item */
   zbuf_index idx[3];
-  size_t nargs;       /* shape (reshape, create, ...) or axes (squeeze, transpose) */
+  size_t nargs; /* shape (reshape, create, ...) or axes (squeeze, transpose) */
   int64_t args[3];
-  const char *dtype;  /* dtype passed (NULL: native int32) */
-  int order;          /* order passed to create/empty */
-  int host_only;      /* the call takes host memory (wrap): registered for cpu only */
+  const char *dtype; /* dtype passed (NULL: native int32) */
+  int order;         /* order passed to create/empty */
+  int host_only;     /* the call takes host memory (wrap): registered for cpu only */
 };
 
 static const char *case_dtype(const nd_case *c) { return c->dtype ? c->dtype : mp_i4(); }
@@ -55,8 +64,8 @@ static int op_set(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, con
   CONFORM_NEED_OP(ctx, ndbuffer_set_item);
   return ctx->impl->ndbuffer_set_item(ctx->impl, a, c->nidx, c->idx, b, &ctx->err);
 }
-static int op_set_scalar(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, const zbuf_impl_ndbuffer *b,
-                         const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
+static int op_set_scalar(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a,
+                         const zbuf_impl_ndbuffer *b, const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
   (void)b, (void)buf, (void)out;
   CONFORM_NEED_OP(ctx, ndbuffer_set_item_scalar);
   const int32_t value = -77;
@@ -74,21 +83,21 @@ static int op_squeeze(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a,
   CONFORM_NEED_OP(ctx, ndbuffer_squeeze);
   return ctx->impl->ndbuffer_squeeze(ctx->impl, a, c->nargs, c->args, out, &ctx->err);
 }
-static int op_transpose(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, const zbuf_impl_ndbuffer *b,
-                        const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
+static int op_transpose(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a,
+                        const zbuf_impl_ndbuffer *b, const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
   (void)b, (void)buf;
   CONFORM_NEED_OP(ctx, ndbuffer_transpose);
   return ctx->impl->ndbuffer_transpose(ctx->impl, a, c->nargs, c->args, out, &ctx->err);
 }
-static int op_as_scalar(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, const zbuf_impl_ndbuffer *b,
-                        const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
+static int op_as_scalar(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a,
+                        const zbuf_impl_ndbuffer *b, const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
   (void)c, (void)b, (void)buf, (void)out;
   CONFORM_NEED_OP(ctx, ndbuffer_as_scalar);
   unsigned char v[16];
   return ctx->impl->ndbuffer_as_scalar(ctx->impl, a, v, sizeof v, &ctx->err);
 }
-static int op_all_equal(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, const zbuf_impl_ndbuffer *b,
-                        const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
+static int op_all_equal(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a,
+                        const zbuf_impl_ndbuffer *b, const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
   (void)c, (void)buf, (void)out;
   CONFORM_NEED_OP(ctx, ndbuffer_all_equal);
   int eq = 0;
@@ -117,8 +126,8 @@ static int op_empty(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, c
 /* Host memory for from_host and wrap: 64 bytes, far less than any failing shape describes, so that an
  * implementation reading or writing before it validates crashes. */
 static int64_t err_host_mem[8];
-static int op_from_host(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, const zbuf_impl_ndbuffer *b,
-                        const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
+static int op_from_host(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a,
+                        const zbuf_impl_ndbuffer *b, const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
   (void)a, (void)b, (void)buf;
   CONFORM_NEED_OP(ctx, ndbuffer_from_host);
   return ctx->impl->ndbuffer_from_host(ctx->impl, ctx->nd_dev, err_host_mem, c->nargs, c->args, NULL,
@@ -132,8 +141,9 @@ static int op_wrap(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, co
   return ctx->impl->ndbuffer_wrap(ctx->impl, ctx->host, err_host_mem, c->nargs, c->args, NULL, case_dtype(c),
                                   NULL, NULL, out, &ctx->err);
 }
-static int op_from_buffer(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a, const zbuf_impl_ndbuffer *b,
-                          const zbuf_impl_buffer *buf, zbuf_impl_ndbuffer **out) {
+static int op_from_buffer(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer *a,
+                          const zbuf_impl_ndbuffer *b, const zbuf_impl_buffer *buf,
+                          zbuf_impl_ndbuffer **out) {
   (void)a, (void)b;
   CONFORM_NEED_OP(ctx, ndbuffer_from_buffer);
   return ctx->impl->ndbuffer_from_buffer(ctx->impl, buf, c->nargs, c->args, case_dtype(c), out, &ctx->err);
@@ -148,19 +158,25 @@ static int op_from_buffer(conform_ctx *ctx, const nd_case *c, zbuf_impl_ndbuffer
 static const nd_case nd_cases[] = {
     /* ND-ERR-001: slice step 0 */
     {"ND-ERR-001", "get-step0", op_get, ST(EINVAL), A2x3, NOB, .nidx = 1, .idx = {I_SL(0, 2, 0)}},
-    {"ND-ERR-001", "get-step0-axis1", op_get, ST(EINVAL), A2x3, NOB, .nidx = 2, .idx = {I_SL(0, 2, 1), I_SL(0, 3, 0)}},
-    {"ND-ERR-001", "set-step0", op_set, ST(EINVAL), A2x3, .bndim = 1, .bshape = {3}, .nidx = 1, .idx = {I_SL(0, 2, 0)}},
-    {"ND-ERR-001", "set-scalar-step0", op_set_scalar, ST(EINVAL), A2x3, NOB, .nidx = 2, .idx = {I_ALL, I_SL(0, 3, 0)}},
+    {"ND-ERR-001", "get-step0-axis1", op_get, ST(EINVAL), A2x3, NOB, .nidx = 2,
+     .idx = {I_SL(0, 2, 1), I_SL(0, 3, 0)}},
+    {"ND-ERR-001", "set-step0", op_set, ST(EINVAL), A2x3, .bndim = 1, .bshape = {3}, .nidx = 1,
+     .idx = {I_SL(0, 2, 0)}},
+    {"ND-ERR-001", "set-scalar-step0", op_set_scalar, ST(EINVAL), A2x3, NOB, .nidx = 2,
+     .idx = {I_ALL, I_SL(0, 3, 0)}},
     /* ND-ERR-002: integer index out of range */
     {"ND-ERR-002", "get-oob-pos", op_get, ST(ERANGE), A2x3, NOB, .nidx = 1, .idx = {I_AT(2)}},
     {"ND-ERR-002", "get-oob-neg", op_get, ST(ERANGE), A2x3, NOB, .nidx = 1, .idx = {I_AT(-3)}},
     {"ND-ERR-002", "get-oob-axis1", op_get, ST(ERANGE), A2x3, NOB, .nidx = 2, .idx = {I_AT(0), I_AT(3)}},
     {"ND-ERR-002", "get-oob-axis1-neg", op_get, ST(ERANGE), A2x3, NOB, .nidx = 2, .idx = {I_AT(1), I_AT(-4)}},
-    {"ND-ERR-002", "get-zero-extent", op_get, ST(ERANGE), .andim = 1, .ashape = {0}, NOB, .nidx = 1, .idx = {I_AT(0)}},
-    {"ND-ERR-002", "set-oob", op_set, ST(ERANGE), A2x3, .bndim = 1, .bshape = {3}, .nidx = 1, .idx = {I_AT(2)}},
+    {"ND-ERR-002", "get-zero-extent", op_get, ST(ERANGE), .andim = 1, .ashape = {0}, NOB, .nidx = 1,
+     .idx = {I_AT(0)}},
+    {"ND-ERR-002", "set-oob", op_set, ST(ERANGE), A2x3, .bndim = 1, .bshape = {3}, .nidx = 1,
+     .idx = {I_AT(2)}},
     {"ND-ERR-002", "set-scalar-oob-neg", op_set_scalar, ST(ERANGE), A2x3, NOB, .nidx = 1, .idx = {I_AT(-3)}},
     /* ND-ERR-003: too many indices */
-    {"ND-ERR-003", "get-too-many", op_get, ST(ERANGE), A2x3, NOB, .nidx = 3, .idx = {I_AT(0), I_AT(0), I_AT(0)}},
+    {"ND-ERR-003", "get-too-many", op_get, ST(ERANGE), A2x3, NOB, .nidx = 3,
+     .idx = {I_AT(0), I_AT(0), I_AT(0)}},
     {"ND-ERR-003", "get-0d-int", op_get, ST(ERANGE), .andim = 0, NOB, .nidx = 1, .idx = {I_AT(0)}},
     {"ND-ERR-003", "get-0d-slice", op_get, ST(ERANGE), .andim = 0, NOB, .nidx = 1, .idx = {I_ALL}},
     {"ND-ERR-003", "set-scalar-too-many", op_set_scalar, ST(ERANGE), A2x3, NOB, .nidx = 3,
@@ -191,10 +207,13 @@ static const nd_case nd_cases[] = {
     {"ND-ERR-012", "size0", op_as_scalar, ST(EINVAL), .andim = 1, .ashape = {0}, NOB},
     {"ND-ERR-012", "size0-2d", op_as_scalar, ST(EINVAL), .andim = 2, .ashape = {2, 0}, NOB},
     /* ND-ERR-013: set_item value that does not broadcast */
-    {"ND-ERR-013", "row-of-2", op_set, ST(EINVAL), A2x3, .bndim = 1, .bshape = {2}, .nidx = 1, .idx = {I_ALL}},
-    {"ND-ERR-013", "three-rows", op_set, ST(EINVAL), A2x3, .bndim = 2, .bshape = {3, 3}, .nidx = 1, .idx = {I_ALL}},
+    {"ND-ERR-013", "row-of-2", op_set, ST(EINVAL), A2x3, .bndim = 1, .bshape = {2}, .nidx = 1,
+     .idx = {I_ALL}},
+    {"ND-ERR-013", "three-rows", op_set, ST(EINVAL), A2x3, .bndim = 2, .bshape = {3, 3}, .nidx = 1,
+     .idx = {I_ALL}},
     {"ND-ERR-013", "extra-dim", op_set, ST(EINVAL), A2x3, .bndim = 3, .bshape = {2, 2, 3}, .nidx = 0},
-    {"ND-ERR-013", "empty-into-row", op_set, ST(EINVAL), A2x3, .bndim = 1, .bshape = {0}, .nidx = 1, .idx = {I_AT(1)}},
+    {"ND-ERR-013", "empty-into-row", op_set, ST(EINVAL), A2x3, .bndim = 1, .bshape = {0}, .nidx = 1,
+     .idx = {I_AT(1)}},
     /* ND-ERR-014: all_equal with arrays that do not broadcast */
     {"ND-ERR-014", "b-row-of-2", op_all_equal, ST(EINVAL), A2x3, .bndim = 1, .bshape = {2}},
     {"ND-ERR-014", "b-three-rows", op_all_equal, ST(EINVAL), A2x3, .bndim = 2, .bshape = {3, 3}},
@@ -205,12 +224,16 @@ static const nd_case nd_cases[] = {
     {"ND-ERR-015", "create-x9", op_create, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4}, .dtype = "x9"},
     {"ND-ERR-015", "create-f3", op_create, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4}, .dtype = "<f3"},
     {"ND-ERR-015", "empty-x9", op_empty, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4}, .dtype = "x9"},
-    {"ND-ERR-015", "from_host-x9", op_from_host, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4}, .dtype = "x9"},
-    {"ND-ERR-015", "wrap-x9", op_wrap, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4}, .dtype = "x9", .host_only = 1},
-    {"ND-ERR-015", "from_buffer-x9", op_from_buffer, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {6}, .dtype = "x9"},
+    {"ND-ERR-015", "from_host-x9", op_from_host, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4},
+     .dtype = "x9"},
+    {"ND-ERR-015", "wrap-x9", op_wrap, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4}, .dtype = "x9",
+     .host_only = 1},
+    {"ND-ERR-015", "from_buffer-x9", op_from_buffer, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {6},
+     .dtype = "x9"},
     /* ND-ERR-016: wrong order value */
     {"ND-ERR-016", "create-order7", op_create, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {2, 2}, .order = 7},
-    {"ND-ERR-016", "create-order-neg1", op_create, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {2, 2}, .order = -1},
+    {"ND-ERR-016", "create-order-neg1", op_create, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {2, 2},
+     .order = -1},
     {"ND-ERR-016", "empty-order7", op_empty, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {2, 2}, .order = 7},
     /* ND-ERR-017: negative extents */
     {"ND-ERR-017", "create", op_create, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {2, -3}},
@@ -218,25 +241,28 @@ static const nd_case nd_cases[] = {
     {"ND-ERR-017", "from_host", op_from_host, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {-2, 3}},
     {"ND-ERR-017", "wrap", op_wrap, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {3, -1}, .host_only = 1},
     /* ND-ERR-019: sizes that overflow int64 (EINVAL) or cannot be had (ENOMEM) */
-    {"ND-ERR-019", "create-2p62x16-u1", op_create, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {P62, 16}, .dtype = "|u1"},
-    {"ND-ERR-019", "create-halfmax-x4", op_create, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {INT64_MAX / 2, 4},
+    {"ND-ERR-019", "create-2p62x16-u1", op_create, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {P62, 16},
      .dtype = "|u1"},
+    {"ND-ERR-019", "create-halfmax-x4", op_create, ST(EINVAL), A2x3, NOB, .nargs = 2,
+     .args = {INT64_MAX / 2, 4}, .dtype = "|u1"},
     {"ND-ERR-019", "create-2p61-f8", op_create, ST(EINVAL), A2x3, NOB, .nargs = 1, .args = {(int64_t)1 << 61},
      .dtype = "<f8"},
     {"ND-ERR-019", "empty-2p32-squared", op_empty, ST(EINVAL), A2x3, NOB, .nargs = 2,
      .args = {(int64_t)1 << 32, (int64_t)1 << 32}, .dtype = "|u1"},
     {"ND-ERR-019", "from_host-2p62x16", op_from_host, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {P62, 16},
      .dtype = "|u1"},
-    {"ND-ERR-019", "wrap-2p62x16", op_wrap, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {P62, 16}, .dtype = "|u1",
-     .host_only = 1},
+    {"ND-ERR-019", "wrap-2p62x16", op_wrap, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {P62, 16},
+     .dtype = "|u1", .host_only = 1},
     {"ND-ERR-019", "create-2p55-u1", op_create, ST(ENOMEM), A2x3, NOB, .nargs = 1, .args = {(int64_t)1 << 55},
      .dtype = "|u1"},
     {"ND-ERR-019", "empty-2p55-u1", op_empty, ST(ENOMEM), A2x3, NOB, .nargs = 1, .args = {(int64_t)1 << 55},
      .dtype = "|u1"},
     /* ND-ERR-020: a Buffer view with the wrong byte length (the Buffer has 48 bytes) */
-    {"ND-ERR-020", "f8-2x2", op_from_buffer, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {2, 2}, .dtype = "<f8"},
+    {"ND-ERR-020", "f8-2x2", op_from_buffer, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {2, 2},
+     .dtype = "<f8"},
     {"ND-ERR-020", "f8-7", op_from_buffer, ST(EINVAL), A2x3, NOB, .nargs = 1, .args = {7}, .dtype = "<f8"},
-    {"ND-ERR-020", "f8-minus1x5", op_from_buffer, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {-1, 5}, .dtype = "<f8"},
+    {"ND-ERR-020", "f8-minus1x5", op_from_buffer, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {-1, 5},
+     .dtype = "<f8"},
     {"ND-ERR-020", "f8-two-minus1", op_from_buffer, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {-1, -1},
      .dtype = "<f8"},
     {"ND-ERR-020", "f8-0d", op_from_buffer, ST(EINVAL), A2x3, NOB, .nargs = 0, .dtype = "<f8"},
@@ -278,7 +304,8 @@ CONFORM_REGISTRAR(nd_err_register) {
 
 /* ---- ND-ERR-018: number of dimensions ---- */
 
-CONFORM_TEST_VARIANTS("ND-ERR-018", "create-ndim32,create-ndim33,create-ndim64,create-ndim65,create-ndim1000", ZBUF_CAP_ND, nd_err_018_ndim) {
+CONFORM_TEST_VARIANTS("ND-ERR-018", "create-ndim32,create-ndim33,create-ndim64,create-ndim65,create-ndim1000",
+                      ZBUF_CAP_ND, nd_err_018_ndim) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_create);
   size_t ndim = (size_t)strtoul(ctx->label + strlen("create-ndim"), NULL, 10);
@@ -288,7 +315,8 @@ CONFORM_TEST_VARIANTS("ND-ERR-018", "create-ndim32,create-ndim33,create-ndim64,c
   shape[0] = 2;
   zbuf_impl_ndbuffer *out = NULL;
   if (ndim == 32) {
-    CONFORM_OK(ctx, I->ndbuffer_create(I, ctx->nd_dev, ndim, shape, mp_i4(), ZBUF_ORDER_C, NULL, &out, &ctx->err));
+    CONFORM_OK(ctx,
+               I->ndbuffer_create(I, ctx->nd_dev, ndim, shape, mp_i4(), ZBUF_ORDER_C, NULL, &out, &ctx->err));
     CONFORM_ASSERT_INT_EQ(ctx, 32, conform_nd_info(ctx, out).ndim);
     int32_t seen[2];
     conform_nd_read(ctx, out, seen, sizeof seen);
@@ -303,8 +331,9 @@ CONFORM_TEST_VARIANTS("ND-ERR-018", "create-ndim32,create-ndim33,create-ndim64,c
       CONFORM_ASSERT_INT_EQ(ctx, (long long)ndim, conform_nd_info(ctx, out).ndim);
       I->ndbuffer_release(I, out);
     } else {
-      CONFORM_STATUS(ctx, ZBUF_EINVAL,
-                     I->ndbuffer_create(I, ctx->nd_dev, ndim, shape, mp_i4(), ZBUF_ORDER_C, NULL, &out, &ctx->err));
+      CONFORM_STATUS(
+          ctx, ZBUF_EINVAL,
+          I->ndbuffer_create(I, ctx->nd_dev, ndim, shape, mp_i4(), ZBUF_ORDER_C, NULL, &out, &ctx->err));
       CONFORM_ASSERT_PTR_EQ(ctx, NULL, out);
     }
   } else {
@@ -317,7 +346,8 @@ CONFORM_TEST_VARIANTS("ND-ERR-018", "create-ndim32,create-ndim33,create-ndim64,c
 
 /* ---- ND-ERR-021: too small an output ---- */
 
-CONFORM_TEST_VARIANTS("ND-ERR-021", EP_KINDS("to_bytes") "," EP_KINDS("as_scalar") "," EP_KINDS("as_scalar-0d"),
+CONFORM_TEST_VARIANTS("ND-ERR-021",
+                      EP_KINDS("to_bytes") "," EP_KINDS("as_scalar") "," EP_KINDS("as_scalar-0d"),
                       ZBUF_CAP_ND, nd_err_021_output_too_small) {
   const zbuf_impl *I = ctx->impl;
   const int is_bytes = strcmp(ctx->label, "to_bytes") == 0;
@@ -363,18 +393,21 @@ CONFORM_TEST_VARIANTS("ND-ERR-022", "from_host-null-data,from_host-null-shape,wr
     CONFORM_NEED_OP(ctx, ndbuffer_wrap);
     atomic_store(&nd_err_released, 0);
     EP_FAILS(ctx, EP_M(EINVAL),
-             I->ndbuffer_wrap(I, ctx->host, data, 2, sh, NULL, mp_i4(), nd_err_count_release, NULL, &out, &ctx->err));
+             I->ndbuffer_wrap(I, ctx->host, data, 2, sh, NULL, mp_i4(), nd_err_count_release, NULL, &out,
+                              &ctx->err));
     CONFORM_ASSERT_INT_EQ(ctx, 0, atomic_load(&nd_err_released));
   } else {
     CONFORM_NEED_OP(ctx, ndbuffer_from_host);
-    EP_FAILS(ctx, EP_M(EINVAL), I->ndbuffer_from_host(I, ctx->nd_dev, data, 2, sh, NULL, mp_i4(), &out, &ctx->err));
+    EP_FAILS(ctx, EP_M(EINVAL),
+             I->ndbuffer_from_host(I, ctx->nd_dev, data, 2, sh, NULL, mp_i4(), &out, &ctx->err));
   }
   CONFORM_ASSERT_PTR_EQ(ctx, NULL, out);
 }
 
 /* ---- ND-ERR-023: failures on strided views leave the view and its parent unchanged ---- */
 
-CONFORM_TEST_VARIANTS("ND-ERR-023", "views@cpu,views@cuda_host,views@cuda", ZBUF_CAP_ND, nd_err_023_views_unchanged) {
+CONFORM_TEST_VARIANTS("ND-ERR-023", "views@cpu,views@cuda_host,views@cuda", ZBUF_CAP_ND,
+                      nd_err_023_views_unchanged) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_get_item);
   const int64_t shape[2] = {4, 6}, vshape[1] = {5};

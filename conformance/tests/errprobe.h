@@ -22,11 +22,11 @@
 
 /** expr must fail with a status in mask (message and known-code checks by CONFORM_STATUS_IN) and leave the
  * live-allocation counters as they were (when ALLOC_STATS is claimed). */
-#define EP_FAILS(ctx, mask, expr)                     \
-  do {                                                \
-    conform_leak_probe ep__probe_;                    \
-    conform_leak_begin((ctx), &ep__probe_);           \
-    CONFORM_STATUS_IN((ctx), (mask), expr);           \
+#define EP_FAILS(ctx, mask, expr)                                     \
+  do {                                                                \
+    conform_leak_probe ep__probe_;                                    \
+    conform_leak_begin((ctx), &ep__probe_);                           \
+    CONFORM_STATUS_IN((ctx), (mask), expr);                           \
     conform_leak_check((ctx), &ep__probe_, "the failed call " #expr); \
   } while (0)
 
@@ -52,11 +52,12 @@ static inline ep_buf_snap ep_buf_take(conform_ctx *ctx, const zbuf_impl_buffer *
 }
 
 /** Fails unless b still has the address, length, device and bytes of the snapshot; frees the snapshot. */
-static inline void ep_buf_same(conform_ctx *ctx, ep_buf_snap *s, const zbuf_impl_buffer *b, const char *what) {
+static inline void ep_buf_same(conform_ctx *ctx, ep_buf_snap *s, const zbuf_impl_buffer *b,
+                               const char *what) {
   ep_buf_snap now = ep_buf_take(ctx, b);
   if (now.len != s->len || !conform_device_equal(now.dev, s->dev) || now.data != s->data)
-    conform_fail(ctx, "%s changed by the failed call: length %zu -> %zu, device %s -> %s, data %p -> %p", what,
-                 s->len, now.len, conform_device_name(s->dev), conform_device_name(now.dev), s->data,
+    conform_fail(ctx, "%s changed by the failed call: length %zu -> %zu, device %s -> %s, data %p -> %p",
+                 what, s->len, now.len, conform_device_name(s->dev), conform_device_name(now.dev), s->data,
                  now.data);
   if (memcmp(s->bytes, now.bytes, s->len) != 0) conform_note(ctx, "bytes of %s after the failed call", what);
   CONFORM_ASSERT_MEM_EQ(ctx, s->bytes, now.bytes, s->len);
@@ -89,8 +90,8 @@ static inline ep_nd_snap ep_nd_take(conform_ctx *ctx, const zbuf_impl_ndbuffer *
   memset(&s, 0, sizeof s);
   s.info = conform_nd_info(ctx, a);
   if (s.info.ndim < 0 || s.info.ndim > EP_MAX_NDIM)
-    conform_unresolved(ctx, "snapshot of an input with ndim %d: this helper holds at most %d", (int)s.info.ndim,
-                       EP_MAX_NDIM);
+    conform_unresolved(ctx, "snapshot of an input with ndim %d: this helper holds at most %d",
+                       (int)s.info.ndim, EP_MAX_NDIM);
   size_t count = 1;
   for (int32_t i = 0; i < s.info.ndim; i++) {
     s.shape[i] = s.info.shape[i];
@@ -108,7 +109,8 @@ static inline ep_nd_snap ep_nd_take(conform_ctx *ctx, const zbuf_impl_ndbuffer *
 
 /** Fails unless a still has the dtype, shape, strides, address, device and elements of the snapshot; frees
  * the snapshot. */
-static inline void ep_nd_same(conform_ctx *ctx, ep_nd_snap *s, const zbuf_impl_ndbuffer *a, const char *what) {
+static inline void ep_nd_same(conform_ctx *ctx, ep_nd_snap *s, const zbuf_impl_ndbuffer *a,
+                              const char *what) {
   ep_nd_snap now = ep_nd_take(ctx, a);
   int same = strcmp(s->info.dtype, now.info.dtype) == 0 && s->info.ndim == now.info.ndim &&
              s->info.data == now.info.data && conform_device_equal(s->info.device, now.info.device);
@@ -120,7 +122,8 @@ static inline void ep_nd_same(conform_ctx *ctx, ep_nd_snap *s, const zbuf_impl_n
                  "device %s -> %s (or shape/strides)",
                  what, s->info.dtype, now.info.dtype, (int)s->info.ndim, (int)now.info.ndim, s->info.data,
                  now.info.data, conform_device_name(s->info.device), conform_device_name(now.info.device));
-  if (memcmp(s->bytes, now.bytes, s->nbytes) != 0) conform_note(ctx, "elements of %s after the failed call", what);
+  if (memcmp(s->bytes, now.bytes, s->nbytes) != 0)
+    conform_note(ctx, "elements of %s after the failed call", what);
   CONFORM_ASSERT_MEM_EQ(ctx, s->bytes, now.bytes, s->nbytes);
   free(now.bytes);
   free(s->bytes);

@@ -2,8 +2,8 @@
  *
  * What the bytes of a Buffer are after each operation, and which memory kinds the default prototype names.
  * The n-d value clauses are in semantics_nd.c and the golden vectors (vectors.c); conversions between kinds
- * and DLPack in semantics_conv.c. Expected results are Python's: slices resolve like `slice.indices`, equality
- * is byte equality, combine is concatenation. */
+ * and DLPack in semantics_conv.c. Expected results are Python's: slices resolve like `slice.indices`,
+ * equality is byte equality, combine is concatenation. */
 #include "semprobe.h"
 
 /* ---- BUF-SEM ---- */
@@ -44,7 +44,8 @@ CONFORM_TEST_VARIANTS("BUF-SEM-001", MP_KINDS, ZBUF_CAP_HOST, buf_sem_001_slice_
     char seen[16];
     conform_buffer_read(ctx, v, seen, want);
     if (memcmp(seen, cases[i].want, want) != 0)
-      conform_fail(ctx, "slice %s: expected \"%s\", seen \"%.*s\"", cases[i].key, cases[i].want, (int)want, seen);
+      conform_fail(ctx, "slice %s: expected \"%s\", seen \"%.*s\"", cases[i].key, cases[i].want, (int)want,
+                   seen);
     I->buffer_release(I, v);
   }
   I->buffer_release(I, b);
@@ -67,8 +68,11 @@ CONFORM_TEST_VARIANTS("BUF-SEM-002", MP_KINDS, ZBUF_CAP_HOST, buf_sem_002_length
   const struct {
     zbuf_slice s;
     size_t want;
-  } slices[] = {{ZBUF_SLICE(10, 20), 10}, {ZBUF_SLICE(4000, 5000), 97}, {SL(-5, 0, 1, S_), 5},
-                {ZBUF_SLICE(20, 10), 0},  {ZBUF_SLICE_ALL, 4097}};
+  } slices[] = {{ZBUF_SLICE(10, 20), 10},
+                {ZBUF_SLICE(4000, 5000), 97},
+                {SL(-5, 0, 1, S_), 5},
+                {ZBUF_SLICE(20, 10), 0},
+                {ZBUF_SLICE_ALL, 4097}};
   for (size_t i = 0; i < sizeof slices / sizeof slices[0]; i++) {
     zbuf_impl_buffer *v = NULL;
     CONFORM_OK(ctx, I->buffer_slice(I, b, slices[i].s, &v, &ctx->err));
@@ -135,8 +139,12 @@ CONFORM_TEST_VARIANTS("BUF-SEM-005", MP_SAME_PAIRS ",cpu->cuda,cuda->cpu,cuda_ho
     const char *a, *b;
     size_t na, nb;
     int want;
-  } pairs[] = {{"abcdef", "abcdef", 6, 6, 1}, {"abcdef", "abcdeF", 6, 6, 0}, {"abcdef", "Xbcdef", 6, 6, 0},
-               {"abcdef", "abcde", 6, 5, 0},  {"abc", "abcdef", 3, 6, 0},   {"", "", 0, 0, 1},
+  } pairs[] = {{"abcdef", "abcdef", 6, 6, 1},
+               {"abcdef", "abcdeF", 6, 6, 0},
+               {"abcdef", "Xbcdef", 6, 6, 0},
+               {"abcdef", "abcde", 6, 5, 0},
+               {"abc", "abcdef", 3, 6, 0},
+               {"", "", 0, 0, 1},
                {"", "a", 0, 1, 0}};
   for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
     zbuf_impl_buffer *a = conform_buffer_from_bytes(ctx, ctx->dev, pairs[i].a, pairs[i].na);
@@ -145,7 +153,8 @@ CONFORM_TEST_VARIANTS("BUF-SEM-005", MP_SAME_PAIRS ",cpu->cuda,cuda->cpu,cuda_ho
     CONFORM_OK(ctx, I->buffer_equal(I, a, b, &eq, &ctx->err));
     if (eq != pairs[i].want)
       conform_fail(ctx, "equal(\"%s\" in %s, \"%s\" in %s): expected %d, seen %d", pairs[i].a,
-                   conform_device_name(ctx->dev), pairs[i].b, conform_device_name(ctx->dev2), pairs[i].want, eq);
+                   conform_device_name(ctx->dev), pairs[i].b, conform_device_name(ctx->dev2), pairs[i].want,
+                   eq);
     I->buffer_release(I, b);
     I->buffer_release(I, a);
   }
@@ -192,7 +201,8 @@ static int proto_equal(zbuf_impl_prototype a, zbuf_impl_prototype b) {
 }
 
 static const char *proto_str(zbuf_impl_prototype p, char *out, size_t n) {
-  snprintf(out, n, "{buffer %s, nd_buffer %s}", conform_device_name(p.buffer), conform_device_name(p.nd_buffer));
+  snprintf(out, n, "{buffer %s, nd_buffer %s}", conform_device_name(p.buffer),
+           conform_device_name(p.nd_buffer));
   return out;
 }
 
@@ -205,8 +215,8 @@ static void proto_install_and_use(conform_ctx *ctx, zbuf_impl_prototype p) {
   CONFORM_OK(ctx, I->set_default_prototype(I, &p, &ctx->err));
   CONFORM_OK(ctx, I->default_prototype(I, &seen, &ctx->err));
   if (!proto_equal(p, seen))
-    conform_fail(ctx, "default after set_default_prototype: expected %s, seen %s", proto_str(p, ws, sizeof ws),
-                 proto_str(seen, ss, sizeof ss));
+    conform_fail(ctx, "default after set_default_prototype: expected %s, seen %s",
+                 proto_str(p, ws, sizeof ws), proto_str(seen, ss, sizeof ss));
   zbuf_impl_buffer *b = NULL;
   CONFORM_OK(ctx, I->buffer_from_bytes(I, seen.buffer, "proto", 5, &b, &ctx->err));
   CONFORM_ASSERT_DEVICE_EQ(ctx, p.buffer, mp_buf_device(ctx, b));
@@ -228,18 +238,20 @@ CONFORM_TEST("PROTO-SEM-001", "", 0, proto_sem_001_default_is_cpu_until_replaced
   char ss[96];
   zbuf_impl_prototype p;
   CONFORM_OK(ctx, I->default_prototype(I, &p, &ctx->err));
-  if (!proto_equal(cpu, p)) conform_fail(ctx, "default at start: expected cpu/cpu, seen %s", proto_str(p, ss, sizeof ss));
+  if (!proto_equal(cpu, p))
+    conform_fail(ctx, "default at start: expected cpu/cpu, seen %s", proto_str(p, ss, sizeof ss));
   /* Using the instance's own memory kinds is not replacing the default. */
   zbuf_impl_buffer *b = conform_buffer_from_bytes(ctx, ctx->dev, "x", 1);
   I->buffer_release(I, b);
   CONFORM_OK(ctx, I->default_prototype(I, &p, &ctx->err));
   if (!proto_equal(cpu, p))
-    conform_fail(ctx, "default after creating a Buffer in %s: expected cpu/cpu, seen %s", conform_device_name(ctx->dev),
-                 proto_str(p, ss, sizeof ss));
+    conform_fail(ctx, "default after creating a Buffer in %s: expected cpu/cpu, seen %s",
+                 conform_device_name(ctx->dev), proto_str(p, ss, sizeof ss));
 }
 
 /* "B->N": install the prototype {buffer B, nd_buffer N}. */
-CONFORM_TEST_VARIANTS("PROTO-SEM-002", "cuda_host->cpu,cpu->cpu,cuda->cuda", 0, proto_sem_002_replacing_the_default) {
+CONFORM_TEST_VARIANTS("PROTO-SEM-002", "cuda_host->cpu,cpu->cpu,cuda->cuda", 0,
+                      proto_sem_002_replacing_the_default) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, default_prototype);
   CONFORM_NEED_OP(ctx, set_default_prototype);
@@ -258,15 +270,16 @@ CONFORM_TEST_VARIANTS("PROTO-SEM-002", "cuda_host->cpu,cpu->cpu,cuda->cuda", 0, 
 }
 
 CONFORM_TEST("PROTO-SEM-003", "", 0, proto_sem_003_cpu_and_gpu_prototypes) {
-  /* The ABI has no prototype_cpu()/prototype_gpu(id): an instance is configured for one prototype and names it
-   * in its table. A CPU instance must name cpu for both, a GPU one the same cuda:id for both. */
+  /* The ABI has no prototype_cpu()/prototype_gpu(id): an instance is configured for one prototype and names
+   * it in its table. A CPU instance must name cpu for both, a GPU one the same cuda:id for both. */
   const zbuf_impl *I = ctx->impl;
   zbuf_impl_prototype p = I->prototype;
   char ss[96];
   if (p.buffer.device_type == kDLCPU) {
     const zbuf_impl_prototype cpu = {{kDLCPU, 0}, {kDLCPU, 0}};
     if (!proto_equal(cpu, p))
-      conform_fail(ctx, "the CPU prototype must be cpu/cpu, this instance names %s", proto_str(p, ss, sizeof ss));
+      conform_fail(ctx, "the CPU prototype must be cpu/cpu, this instance names %s",
+                   proto_str(p, ss, sizeof ss));
   } else if (p.buffer.device_type == kDLCUDA) {
     if (!conform_device_equal(p.buffer, p.nd_buffer))
       conform_fail(ctx, "the GPU prototype must name the same cuda:id twice, this instance names %s",

@@ -39,8 +39,8 @@ static inline int sp_contiguous(const zbuf_impl_ndinfo *in, int fortran) {
 }
 
 /** Fails unless a has this dtype and shape. */
-static inline void sp_expect_meta(conform_ctx *ctx, const zbuf_impl_ndbuffer *a, const char *dtype, size_t ndim,
-                                  const int64_t *shape, const char *what) {
+static inline void sp_expect_meta(conform_ctx *ctx, const zbuf_impl_ndbuffer *a, const char *dtype,
+                                  size_t ndim, const int64_t *shape, const char *what) {
   zbuf_impl_ndinfo in = conform_nd_info(ctx, a);
   if (strncmp(in.dtype, dtype, sizeof in.dtype) != 0)
     conform_fail(ctx, "%s: dtype expected \"%s\", seen \"%.8s\"", what, dtype, in.dtype);
@@ -105,10 +105,11 @@ static inline void sp_need_device(conform_ctx *ctx, DLDevice dev) {
   zbuf_error e;
   conform_error_reset(&e);
   zbuf_status st = I->device_check(I, dev, &e);
-  if (st == ZBUF_ENODEV) conform_skip(ctx, "device %s is not present here: %s", conform_device_name(dev), e.message);
+  if (st == ZBUF_ENODEV)
+    conform_skip(ctx, "device %s is not present here: %s", conform_device_name(dev), e.message);
   if (st != ZBUF_OK)
-    conform_unsupported(ctx, "device %s is not usable (%s): %s", conform_device_name(dev), conform_status_name(st),
-                        e.message);
+    conform_unsupported(ctx, "device %s is not usable (%s): %s", conform_device_name(dev),
+                        conform_status_name(st), e.message);
 }
 
 #endif

@@ -1,10 +1,10 @@
 /* zbuf conformance: the THREAD clauses of Buffers and of the default prototype (BUF-THREAD-*,
  * PROTO-THREAD-*); those of NDBuffers and conversions are in threads_nd.c.
  *
- * Each test starts TH_N threads together (conform_threads_run: a barrier, so their calls overlap), runs enough
- * iterations to make races likely in well under a second, checks every result a worker sees, and checks the
- * end state after joining; with ZBUF_CAP_ALLOC_STATS the harness also checks the probe is back at its start.
- * A deadlock is a TIMEOUT. Without ZBUF_CAP_THREAD_SAFE the clauses are UNSUPPORTED. */
+ * Each test starts TH_N threads together (conform_threads_run: a barrier, so their calls overlap), runs
+ * enough iterations to make races likely in well under a second, checks every result a worker sees, and
+ * checks the end state after joining; with ZBUF_CAP_ALLOC_STATS the harness also checks the probe is back at
+ * its start. A deadlock is a TIMEOUT. Without ZBUF_CAP_THREAD_SAFE the clauses are UNSUPPORTED. */
 #include <pthread.h>
 
 #include "memprobe.h"
@@ -25,7 +25,8 @@ static void buf_reader_worker(conform_ctx *ctx, int index, void *arg) {
   const zbuf_impl *I = ctx->impl;
   buf_readers *r = arg;
   uint32_t rng = 1000u + (uint32_t)index;
-  for (int i = 0; i < 10000; i++) {
+  const double t0 = th_now();
+  for (int i = 0; i < 10000 && th_go(i, t0); i++) {
     size_t len = 1 + th_rand(&rng) % 4096, off = th_rand(&rng) % (r->n - len);
     zbuf_error e;
     zbuf_impl_buffer *s = NULL, *t = NULL;
@@ -57,7 +58,8 @@ static void buf_reader_worker(conform_ctx *ctx, int index, void *arg) {
           conform_fail(ctx, "thread %d: buffer_info gave %p/%zu/%s, expected %p/%zu/%s", index, data, n,
                        conform_device_name(dev), r->data, r->n, conform_device_name(ctx->dev));
         if (conform_device_is_host(dev) && memcmp((unsigned char *)data + off, r->pat + off, len) != 0)
-          conform_fail(ctx, "thread %d: raw view bytes [%zu, %zu) differ from the pattern", index, off, off + len);
+          conform_fail(ctx, "thread %d: raw view bytes [%zu, %zu) differ from the pattern", index, off,
+                       off + len);
       }
     }
     I->buffer_release(I, t);
@@ -95,10 +97,12 @@ static void buf_creator_worker(conform_ctx *ctx, int index, void *arg) {
   const zbuf_impl *I = ctx->impl;
   buf_creators *c = arg;
   unsigned char pat[96], both[96 + 32];
-  for (int i = 0; i < 10000; i++) {
+  const double t0 = th_now();
+  for (int i = 0; i < 10000 && th_go(i, t0); i++) {
     zbuf_error e;
     conform_fill_pattern(pat, sizeof pat, (unsigned)(index * 100000 + i));
-    zbuf_impl_buffer *b = th_from_bytes(ctx, index, ctx->dev, pat, sizeof pat), *s = NULL, *w = NULL, *cat = NULL;
+    zbuf_impl_buffer *b = th_from_bytes(ctx, index, ctx->dev, pat, sizeof pat), *s = NULL, *w = NULL,
+                     *cat = NULL;
     th_ok(ctx, index, I->buffer_slice(I, b, ZBUF_SLICE(16, 48), &s, &e), &e, "buffer_slice");
     const zbuf_impl_buffer *parts[2] = {b, s};
     th_ok(ctx, index, I->buffer_combine(I, parts, 2, &cat, &e), &e, "buffer_combine");
@@ -146,10 +150,13 @@ typedef struct buf_shared {
 static void buf_shared_worker(conform_ctx *ctx, int index, void *arg) {
   const zbuf_impl *I = ctx->impl;
   buf_shared *sh = arg;
-  for (int i = 0; i < 100000; i++) {
+  const double t0 = th_now();
+  int dropped = 0;
+  for (int i = 0; i < 100000 && th_go(i, t0); i++) {
     zbuf_error e;
     zbuf_impl_buffer *r = I->buffer_retain(I, sh->w), *s = NULL;
-    if (r != sh->w) conform_fail(ctx, "thread %d: buffer_retain returned %p, expected %p", index, (void *)r, (void *)sh->w);
+    if (r != sh->w)
+      conform_fail(ctx, "thread %d: buffer_retain returned %p, expected %p", index, (void *)r, (void *)sh->w);
     int off = i % 24;
     th_ok(ctx, index, I->buffer_slice(I, r, ZBUF_SLICE(off, off + 8), &s, &e), &e, "buffer_slice");
     if (i % 256 == 0) th_expect_buf(ctx, index, s, sh->pat + off, 8, "a slice of the shared buffer");
@@ -158,14 +165,16 @@ static void buf_shared_worker(conform_ctx *ctx, int index, void *arg) {
     I->buffer_release(I, r);
     I->buffer_release(I, s);
     /* The creator's reference is dropped while the others work. */
-    if (index == 0 && i == 50000) I->buffer_release(I, sh->w);
+    if (index == 0 && i == TH_MIN_ITERS) I->buffer_release(I, sh->w), dropped = 1;
   }
+  if (index == 0 && !dropped) I->buffer_release(I, sh->w);
   if (atomic_load(&sh->released.calls) != 0)
     conform_fail(ctx, "thread %d: release callback ran before this thread dropped its reference", index);
   I->buffer_release(I, sh->w);
 }
 
-CONFORM_TEST_VARIANTS("BUF-THREAD-003", MP_KINDS, TH_CAPS | ZBUF_CAP_WRAP, buf_thread_003_shared_retain_release) {
+CONFORM_TEST_VARIANTS("BUF-THREAD-003", MP_KINDS, TH_CAPS | ZBUF_CAP_WRAP,
+                      buf_thread_003_shared_retain_release) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, buffer_wrap);
   CONFORM_NEED_OP(ctx, buffer_retain);
@@ -274,16 +283,19 @@ CONFORM_TEST_VARIANTS("BUF-THREAD-005", MP_KINDS, TH_CAPS, buf_thread_005_releas
     CONFORM_SETUP(ctx, I->buffer_slice(I, s->own, ZBUF_SLICE(4, 20), &s->slice, &ctx->err));
     if (wrap) {
       s->mem = mp_mem_new(ctx, ctx->dev, s->pat, sizeof s->pat);
-      CONFORM_SETUP(ctx, I->buffer_wrap(I, ctx->dev, s->mem.ptr, s->mem.n, slot_release, s, &s->wrapped, &ctx->err));
+      CONFORM_SETUP(
+          ctx, I->buffer_wrap(I, ctx->dev, s->mem.ptr, s->mem.n, slot_release, s, &s->wrapped, &ctx->err));
     }
   }
   conform_threads_run(ctx, TH_N, buf_releaser_worker, slots);
   for (int t = 0; t < TH_N && wrap; t++) {
     release_slot *s = &slots[t];
     if (atomic_load(&s->calls) != 1)
-      conform_fail(ctx, "wrapped buffer %d: release callback ran %d time(s), expected 1", t, atomic_load(&s->calls));
+      conform_fail(ctx, "wrapped buffer %d: release callback ran %d time(s), expected 1", t,
+                   atomic_load(&s->calls));
     if (!pthread_equal(s->callback_on, s->worker))
-      conform_fail(ctx, "wrapped buffer %d: release callback ran on another thread than the releasing worker", t);
+      conform_fail(ctx, "wrapped buffer %d: release callback ran on another thread than the releasing worker",
+                   t);
     mp_mem_free(ctx, &s->mem);
   }
   free(slots);
@@ -316,7 +328,8 @@ static void proto_check(conform_ctx *ctx, int index, const proto_race *r, zbuf_i
 }
 
 static void proto_reader_worker(conform_ctx *ctx, int index, void *arg) {
-  for (int i = 0; i < 1000000; i++) proto_check(ctx, index, arg, th_read_default(ctx, index));
+  const double t0 = th_now();
+  for (int i = 0; i < 1000000 && th_go(i, t0); i++) proto_check(ctx, index, arg, th_read_default(ctx, index));
 }
 
 CONFORM_TEST("PROTO-THREAD-001", "", ZBUF_CAP_THREAD_SAFE, proto_thread_001_concurrent_reads) {
@@ -334,7 +347,8 @@ static void proto_replace_worker(conform_ctx *ctx, int index, void *arg) {
   const zbuf_impl *I = ctx->impl;
   proto_race *r = arg;
   if (index == 0) {
-    for (int i = 0; i < 1000000; i++) {
+    const double t0 = th_now();
+    for (int i = 0; i < 1000000 && th_go(i, t0); i++) {
       zbuf_error e;
       th_ok(ctx, index, I->set_default_prototype(I, &r->values[i % 2], &e), &e, "set_default_prototype");
     }
@@ -365,7 +379,8 @@ CONFORM_TEST("PROTO-THREAD-002", "", ZBUF_CAP_THREAD_SAFE, proto_thread_002_no_m
 static void proto_setter_worker(conform_ctx *ctx, int index, void *arg) {
   const zbuf_impl *I = ctx->impl;
   proto_race *r = arg;
-  for (int i = 0; i < 100000; i++) {
+  const double t0 = th_now();
+  for (int i = 0; i < 100000 && th_go(i, t0); i++) {
     zbuf_error e;
     th_ok(ctx, index, I->set_default_prototype(I, &r->values[index], &e), &e, "set_default_prototype");
     proto_check(ctx, index, r, th_read_default(ctx, index));

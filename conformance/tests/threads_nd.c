@@ -27,7 +27,8 @@ static void nd_reader_worker(conform_ctx *ctx, int index, void *arg) {
   nd_readers *r = arg;
   uint32_t rng = 2000u + (uint32_t)index;
   double row[R];
-  for (int i = 0; i < 3000; i++) {
+  const double t0 = th_now();
+  for (int i = 0; i < 3000 && th_go(i, t0); i++) {
     zbuf_error e;
     zbuf_impl_ndbuffer *v = NULL, *w = NULL;
     int eq = -1;
@@ -78,7 +79,9 @@ static void nd_reader_worker(conform_ctx *ctx, int index, void *arg) {
         zbuf_impl_ndbuffer *one = NULL;
         th_ok(ctx, index, I->ndbuffer_get_item(I, v, 1, at, &one, &e), &e, "ndbuffer_get_item");
         th_ok(ctx, index, I->ndbuffer_all_equal_scalar(I, one, &x, 0, &eq, &e), &e, "all_equal_scalar");
-        if (eq != 1) conform_fail(ctx, "thread %d: all_equal_scalar(a[%lld, 5]) = %d, expected 1", index, (long long)k, eq);
+        if (eq != 1)
+          conform_fail(ctx, "thread %d: all_equal_scalar(a[%lld, 5]) = %d, expected 1", index, (long long)k,
+                       eq);
         I->ndbuffer_release(I, one);
       }
     }
@@ -116,7 +119,8 @@ static void nd_creator_worker(conform_ctx *ctx, int index, void *arg) {
   const zbuf_impl *I = ctx->impl;
   nd_creators *c = arg;
   const int64_t shape[2] = {3, 5};
-  for (int i = 0; i < 5000; i++) {
+  const double t0 = th_now();
+  for (int i = 0; i < 5000 && th_go(i, t0); i++) {
     zbuf_error e;
     int32_t fill = index * 1000000 + i, host[15], want[15];
     for (int k = 0; k < 15; k++) host[k] = fill + k, want[k] = fill;
@@ -136,8 +140,8 @@ static void nd_creator_worker(conform_ctx *ctx, int index, void *arg) {
       if (!mem) conform_unresolved(ctx, "malloc failed");
       memcpy(mem, host, sizeof host);
       th_ok(ctx, index,
-            I->ndbuffer_wrap(I, ctx->host, mem, 2, shape, NULL, mp_i4(), th_count_release_free, &c->released, &w,
-                             &e),
+            I->ndbuffer_wrap(I, ctx->host, mem, 2, shape, NULL, mp_i4(), th_count_release_free, &c->released,
+                             &w, &e),
             &e, "ndbuffer_wrap");
       atomic_fetch_add(&c->wraps, 1);
       if (i % 4 == 0) th_expect_nd(ctx, index, w, host, sizeof host, "own wrapped array");
@@ -170,7 +174,9 @@ typedef struct nd_shared {
 static void nd_shared_worker(conform_ctx *ctx, int index, void *arg) {
   const zbuf_impl *I = ctx->impl;
   nd_shared *sh = arg;
-  for (int i = 0; i < 30000; i++) {
+  const double t0 = th_now();
+  int dropped = 0;
+  for (int i = 0; i < 30000 && th_go(i, t0); i++) {
     zbuf_error e;
     zbuf_impl_ndbuffer *r = I->ndbuffer_retain(I, sh->a), *v = NULL, *t = NULL;
     if (r != sh->a) conform_fail(ctx, "thread %d: ndbuffer_retain returned another handle", index);
@@ -189,14 +195,16 @@ static void nd_shared_worker(conform_ctx *ctx, int index, void *arg) {
     /* Views may outlive the reference they were taken through. */
     I->ndbuffer_release(I, t);
     I->ndbuffer_release(I, v);
-    if (index == 0 && i == 15000) I->ndbuffer_release(I, sh->a);
+    if (index == 0 && i == TH_MIN_ITERS) I->ndbuffer_release(I, sh->a), dropped = 1;
   }
+  if (index == 0 && !dropped) I->ndbuffer_release(I, sh->a);
   if (atomic_load(&sh->released.calls) != 0)
     conform_fail(ctx, "thread %d: release callback ran before this thread dropped its reference", index);
   I->ndbuffer_release(I, sh->a);
 }
 
-CONFORM_TEST_VARIANTS("ND-THREAD-003", MP_KINDS, TH_ND_CAPS | ZBUF_CAP_WRAP, nd_thread_003_shared_retain_release) {
+CONFORM_TEST_VARIANTS("ND-THREAD-003", MP_KINDS, TH_ND_CAPS | ZBUF_CAP_WRAP,
+                      nd_thread_003_shared_retain_release) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_wrap);
   CONFORM_NEED_OP(ctx, ndbuffer_retain);
@@ -206,8 +214,8 @@ CONFORM_TEST_VARIANTS("ND-THREAD-003", MP_KINDS, TH_ND_CAPS | ZBUF_CAP_WRAP, nd_
   nd_shared sh = {NULL, {0}};
   atomic_init(&sh.released.calls, 0);
   const int64_t shape[2] = {8, 8};
-  CONFORM_OK(ctx, I->ndbuffer_wrap(I, ctx->nd_dev, m.ptr, 2, shape, NULL, mp_i4(), th_count_release, &sh.released,
-                                   &sh.a, &ctx->err));
+  CONFORM_OK(ctx, I->ndbuffer_wrap(I, ctx->nd_dev, m.ptr, 2, shape, NULL, mp_i4(), th_count_release,
+                                   &sh.released, &sh.a, &ctx->err));
   for (int t = 0; t < TH_N; t++) CONFORM_ASSERT_PTR_EQ(ctx, sh.a, I->ndbuffer_retain(I, sh.a));
   conform_threads_run(ctx, TH_N, nd_shared_worker, &sh);
   CONFORM_ASSERT_INT_EQ(ctx, 1, atomic_load(&sh.released.calls));
@@ -221,9 +229,9 @@ enum { W = 64, MAX_ITEM = 16 };
 typedef struct nd_writers {
   zbuf_impl_ndbuffer *a; /* W x W, zeros */
   size_t itemsize;
-  int cols;                            /* thread t owns column t, else rows t::TH_N */
+  int cols;                             /* thread t owns column t, else rows t::TH_N */
   unsigned char val[TH_N][2][MAX_ITEM]; /* two values per thread; [1] is written last */
-  zbuf_impl_ndbuffer *one[TH_N][2];    /* shape-(1,) arrays holding them, for set_item */
+  zbuf_impl_ndbuffer *one[TH_N][2];     /* shape-(1,) arrays holding them, for set_item */
 } nd_writers;
 
 static void nd_writer_worker(conform_ctx *ctx, int index, void *arg) {
@@ -239,20 +247,23 @@ static void nd_writer_worker(conform_ctx *ctx, int index, void *arg) {
     const unsigned char *v = w->val[index][i % 2];
     switch (i % 3) {
       case 0:
-        th_ok(ctx, index, I->ndbuffer_set_item_scalar(I, w->a, 2, idx, v, &e), &e, "ndbuffer_set_item_scalar");
+        th_ok(ctx, index, I->ndbuffer_set_item_scalar(I, w->a, 2, idx, v, &e), &e,
+              "ndbuffer_set_item_scalar");
         break;
       case 1: th_ok(ctx, index, I->ndbuffer_fill(I, view, v, &e), &e, "ndbuffer_fill of a view"); break;
       default:
-        th_ok(ctx, index, I->ndbuffer_set_item(I, w->a, 2, idx, w->one[index][i % 2], &e), &e, "ndbuffer_set_item");
+        th_ok(ctx, index, I->ndbuffer_set_item(I, w->a, 2, idx, w->one[index][i % 2], &e), &e,
+              "ndbuffer_set_item");
     }
   }
   I->ndbuffer_release(I, view);
 }
 
 #define EP4(l) l "@cpu," l "@cuda_host," l "@cuda"
-#define ND_THREAD_004_VARIANTS                                                                            \
-  EP4("rows-u1") "," EP4("rows-u2") "," EP4("rows-u8") "," EP4("rows-c16") "," EP4("cols-u1") "," EP4( \
-      "cols-u2") "," EP4("cols-u8") "," EP4("cols-c16")
+#define ND_THREAD_004_VARIANTS                                                                             \
+  EP4("rows-u1")                                                                                           \
+  "," EP4("rows-u2") "," EP4("rows-u8") "," EP4("rows-c16") "," EP4("cols-u1") "," EP4("cols-u2") "," EP4( \
+      "cols-u8") "," EP4("cols-c16")
 
 CONFORM_TEST_VARIANTS("ND-THREAD-004", ND_THREAD_004_VARIANTS, TH_ND_CAPS, nd_thread_004_disjoint_writers) {
   const zbuf_impl *I = ctx->impl;
@@ -264,7 +275,7 @@ CONFORM_TEST_VARIANTS("ND-THREAD-004", ND_THREAD_004_VARIANTS, TH_ND_CAPS, nd_th
   w->cols = strncmp(ctx->label, "cols", 4) == 0;
   const char *kind = strchr(ctx->label, '-') + 1;
   const int le = th_little();
-  const char *dtype = strcmp(kind, "u1") == 0 ? "|u1"
+  const char *dtype = strcmp(kind, "u1") == 0   ? "|u1"
                       : strcmp(kind, "u2") == 0 ? (le ? "<u2" : ">u2")
                       : strcmp(kind, "u8") == 0 ? (le ? "<u8" : ">u8")
                                                 : (le ? "<c16" : ">c16");
@@ -275,15 +286,17 @@ CONFORM_TEST_VARIANTS("ND-THREAD-004", ND_THREAD_004_VARIANTS, TH_ND_CAPS, nd_th
         double z[2] = {(t + 1) * 1.5 + p, -(t + 1) * 0.25 - p};
         memcpy(w->val[t][p], z, 16);
       } else {
-        for (size_t k = 0; k < w->itemsize; k++) w->val[t][p][k] = (unsigned char)(0x11 * (t + 1) + 0x40 * p + 7 * k);
+        for (size_t k = 0; k < w->itemsize; k++)
+          w->val[t][p][k] = (unsigned char)(0x11 * (t + 1) + 0x40 * p + 7 * k);
       }
     }
   const int64_t shape[2] = {W, W}, one[1] = {1};
-  CONFORM_SETUP(ctx, I->ndbuffer_create(I, ctx->nd_dev, 2, shape, dtype, ZBUF_ORDER_C, NULL, &w->a, &ctx->err));
+  CONFORM_SETUP(ctx,
+                I->ndbuffer_create(I, ctx->nd_dev, 2, shape, dtype, ZBUF_ORDER_C, NULL, &w->a, &ctx->err));
   for (int t = 0; t < TH_N; t++)
     for (int p = 0; p < 2; p++)
-      CONFORM_SETUP(ctx, I->ndbuffer_create(I, ctx->nd_dev, 1, one, dtype, ZBUF_ORDER_C, w->val[t][p], &w->one[t][p],
-                                            &ctx->err));
+      CONFORM_SETUP(ctx, I->ndbuffer_create(I, ctx->nd_dev, 1, one, dtype, ZBUF_ORDER_C, w->val[t][p],
+                                            &w->one[t][p], &ctx->err));
   conform_threads_run(ctx, TH_N, nd_writer_worker, w);
   size_t n = (size_t)W * W * w->itemsize;
   unsigned char *seen = malloc(n), zero[MAX_ITEM] = {0};
@@ -319,11 +332,13 @@ static void nd_overlap_worker(conform_ctx *ctx, int index, void *arg) {
   zbuf_error e;
   zbuf_impl_ndbuffer *view = NULL;
   th_ok(ctx, index, I->ndbuffer_get_item(I, o->a, 1, idx, &view, &e), &e, "ndbuffer_get_item");
-  for (int i = 0; i < 3000; i++) {
+  const double t0 = th_now();
+  for (int i = 0; i < 3000 && th_go(i, t0); i++) {
     if (i % 2)
       th_ok(ctx, index, I->ndbuffer_fill(I, view, &o->pat[index], &e), &e, "ndbuffer_fill");
     else
-      th_ok(ctx, index, I->ndbuffer_set_item_scalar(I, o->a, 1, idx, &o->pat[index], &e), &e, "set_item_scalar");
+      th_ok(ctx, index, I->ndbuffer_set_item_scalar(I, o->a, 1, idx, &o->pat[index], &e), &e,
+            "set_item_scalar");
   }
   I->ndbuffer_release(I, view);
 }
@@ -335,7 +350,8 @@ CONFORM_TEST("ND-THREAD-005", "", TH_ND_CAPS, nd_thread_005_overlapping_writers)
   /* Bit patterns that differ in every byte, so a torn element matches none of them. */
   for (int t = 0; t < TH_N; t++) o.pat[t] = -(1.0 + t / 7.0) * 1e-3 * (t + 1);
   const int64_t shape[1] = {OV_N};
-  CONFORM_SETUP(ctx, I->ndbuffer_create(I, ctx->nd_dev, 1, shape, th_f8(), ZBUF_ORDER_C, &o.pat[0], &o.a, &ctx->err));
+  CONFORM_SETUP(
+      ctx, I->ndbuffer_create(I, ctx->nd_dev, 1, shape, th_f8(), ZBUF_ORDER_C, &o.pat[0], &o.a, &ctx->err));
   conform_threads_run(ctx, TH_N, nd_overlap_worker, &o);
   double *seen = malloc(OV_N * sizeof *seen);
   if (!seen) conform_unresolved(ctx, "malloc failed");
@@ -355,10 +371,10 @@ CONFORM_TEST("ND-THREAD-005", "", TH_ND_CAPS, nd_thread_005_overlapping_writers)
 enum { CV_BYTES = 8 << 20, CV_ROUNDS = 12 };
 
 typedef struct conv_shared {
-  zbuf_impl_buffer *src;     /* CV_BYTES of pattern in ctx->dev */
-  zbuf_impl_ndbuffer *nd;    /* the same bytes as a 1024 x 8192 |u1 array, or NULL without ND */
+  zbuf_impl_buffer *src;  /* CV_BYTES of pattern in ctx->dev */
+  zbuf_impl_ndbuffer *nd; /* the same bytes as a 1024 x 8192 |u1 array, or NULL without ND */
   const unsigned char *pat;
-  int upload;                /* CONV-THREAD-002: results are written to prove they are independent */
+  int upload; /* CONV-THREAD-002: results are written to prove they are independent */
 } conv_shared;
 
 static void conv_worker(conform_ctx *ctx, int index, void *arg) {
@@ -384,7 +400,8 @@ static void conv_worker(conform_ctx *ctx, int index, void *arg) {
       /* Every thread marks its own copy; a copy shared with another thread would show a foreign mark. */
       unsigned char mark = (unsigned char)(c->pat[index] ^ (0x80 | index));
       zbuf_impl_buffer *m = th_from_bytes(ctx, index, ctx->dev2, &mark, 1);
-      th_ok(ctx, index, I->buffer_set_slice(I, out, ZBUF_SLICE(index, index + 1), m, &e), &e, "buffer_set_slice");
+      th_ok(ctx, index, I->buffer_set_slice(I, out, ZBUF_SLICE(index, index + 1), m, &e), &e,
+            "buffer_set_slice");
       I->buffer_release(I, m);
       th_ok(ctx, index, I->buffer_to_bytes(I, out, seen, CV_BYTES, &e), &e, "buffer_to_bytes");
       if (seen[index] != mark) conform_fail(ctx, "thread %d: its mark is missing from its own copy", index);
@@ -395,7 +412,8 @@ static void conv_worker(conform_ctx *ctx, int index, void *arg) {
       th_ok(ctx, index, I->ndbuffer_to_bytes(I, nout, seen, CV_BYTES, &e), &e, "ndbuffer_to_bytes");
     }
     if (memcmp(seen, c->pat, CV_BYTES) != 0)
-      conform_fail(ctx, "thread %d: round %d: the result of %s differs from the source's bytes", index, i, what);
+      conform_fail(ctx, "thread %d: round %d: the result of %s differs from the source's bytes", index, i,
+                   what);
     I->buffer_release(I, out);
     I->ndbuffer_release(I, nout);
   }
@@ -453,7 +471,8 @@ static DLManagedTensor *dl_pop(dl_exchange *x) {
 static void dl_worker(conform_ctx *ctx, int index, void *arg) {
   const zbuf_impl *I = ctx->impl;
   dl_exchange *x = arg;
-  for (int i = 0; i < DL_EXPORTS; i++) {
+  const double t0 = th_now();
+  for (int i = 0; i < DL_EXPORTS && th_go(i, t0); i++) {
     zbuf_error e;
     DLManagedTensor *t = NULL;
     th_ok(ctx, index, I->ndbuffer_to_dlpack(I, x->a, &t, &e), &e, "ndbuffer_to_dlpack");
@@ -474,7 +493,8 @@ static void dl_worker(conform_ctx *ctx, int index, void *arg) {
   for (DLManagedTensor *d; (d = dl_pop(x)) != NULL;) d->deleter(d);
 }
 
-CONFORM_TEST_VARIANTS("CONV-THREAD-003", MP_KINDS, TH_ND_CAPS | ZBUF_CAP_DLPACK, conv_thread_003_dlpack_deleters) {
+CONFORM_TEST_VARIANTS("CONV-THREAD-003", MP_KINDS, TH_ND_CAPS | ZBUF_CAP_DLPACK,
+                      conv_thread_003_dlpack_deleters) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_to_dlpack);
   dl_exchange *x = calloc(1, sizeof *x);

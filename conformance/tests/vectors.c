@@ -12,7 +12,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-/* Every op of FORMAT.md, with the clause a missing or broken file is reported under (the op's main clause). */
+/* Every op of FORMAT.md, with the clause a missing or broken file is reported under (the op's main clause).
+ */
 static const struct {
   const char *op;
   const char *clause;
@@ -70,9 +71,9 @@ static void vx_register_case(const char *op, const char *file, const char *file_
   if (!cJSON_IsObject(c) || !cJSON_IsString(id) || !cJSON_IsString(clause) || !clause->valuestring[0]) {
     char why[256];
     snprintf(why, sizeof why, "%s: case %d has no string \"id\" and \"clause\"", file, n);
-    conform_register_unresolved(cJSON_IsString(clause) && clause->valuestring[0] ? clause->valuestring
-                                                                                  : file_clause,
-                                fallback, why, __FILE__, __LINE__);
+    conform_register_unresolved(
+        cJSON_IsString(clause) && clause->valuestring[0] ? clause->valuestring : file_clause, fallback, why,
+        __FILE__, __LINE__);
     return;
   }
   /* The id is the clause plus a bracketed variant: that variant is the test's. */
@@ -109,6 +110,7 @@ static void vx_register_file(const char *dir, const char *op, const char *clause
   if (!text) {
     snprintf(why, sizeof why, "golden vector file %s cannot be read: %s", path, strerror(errno));
     conform_register_unresolved(clause, variant, why, __FILE__, __LINE__);
+    free(file);
     return;
   }
   /* The parsed document is never freed: the registered cases point into it for the life of the process. */
@@ -118,6 +120,7 @@ static void vx_register_file(const char *dir, const char *op, const char *clause
     snprintf(why, sizeof why, "golden vector file %s is not valid JSON (near byte %ld: \"%.24s\")", path,
              at ? (long)(at - text) : -1L, at ? at : "");
     free(text);
+    free(file);
     conform_register_unresolved(clause, variant, why, __FILE__, __LINE__);
     return;
   }
@@ -140,6 +143,7 @@ static void vx_register_file(const char *dir, const char *op, const char *clause
     return;
   }
   cJSON_Delete(doc);
+  free(file);
   conform_register_unresolved(clause, variant, why, __FILE__, __LINE__);
 }
 
@@ -158,8 +162,10 @@ CONFORM_REGISTRAR(vx_register_vectors) {
       known |= strlen(vx_ops[i].op) == n - 5 && strncmp(vx_ops[i].op, e->d_name, n - 5) == 0;
     if (known) continue;
     char why[4400], variant[300];
-    snprintf(why, sizeof why, "golden vector file %s/%s names an op this harness does not run (FORMAT.md lists "
-             "the ops of %s)", dir, e->d_name, VX_FORMAT);
+    snprintf(why, sizeof why,
+             "golden vector file %s/%s names an op this harness does not run (FORMAT.md lists "
+             "the ops of %s)",
+             dir, e->d_name, VX_FORMAT);
     snprintf(variant, sizeof variant, "vectors-unknown-%.*s", (int)(n - 5), e->d_name);
     conform_register_unresolved("ND-SEM-022", variant, why, __FILE__, __LINE__);
   }
@@ -286,7 +292,7 @@ size_t vx_index(vx_run *r, const cJSON *arr, const char *what, zbuf_index **out)
 }
 
 int vx_dtype_parse(const char *s, vx_dtype *d) {
-  if (!s || strlen(s) < 3 || !strchr("<>|=", s[0]) || !strchr("biufc", s[1]) || !s[1]) return -1;
+  if (!s || strlen(s) < 3 || !strchr("<>|=", s[0]) || !strchr("biufc", s[1])) return -1;
   char *end;
   long size = strtol(s + 2, &end, 10);
   if (*end || size <= 0) return -1;
@@ -358,11 +364,13 @@ zbuf_impl_ndbuffer *vx_build(vx_run *r, const cJSON *rec, int allow_view) {
   CONFORM_SETUP(ctx, I->ndbuffer_from_host(I, ctx->nd_dev, data, ndim, shape, NULL, dtype, &a, &ctx->err));
   vx_keep(r, a);
   if (fortran) {
-    /* from_host copies into C order, so an F-ordered input is a new F array that the C copy is written into. */
+    /* from_host copies into C order, so an F-ordered input is a new F array that the C copy is written into.
+     */
     CONFORM_NEED_OP(ctx, ndbuffer_create);
     CONFORM_NEED_OP(ctx, ndbuffer_set_item);
     zbuf_impl_ndbuffer *f = NULL;
-    CONFORM_SETUP(ctx, I->ndbuffer_create(I, ctx->nd_dev, ndim, shape, dtype, ZBUF_ORDER_F, NULL, &f, &ctx->err));
+    CONFORM_SETUP(ctx,
+                  I->ndbuffer_create(I, ctx->nd_dev, ndim, shape, dtype, ZBUF_ORDER_F, NULL, &f, &ctx->err));
     vx_keep(r, f);
     CONFORM_SETUP(ctx, I->ndbuffer_set_item(I, f, 0, NULL, a, &ctx->err));
     zbuf_impl_ndinfo in = conform_nd_info(ctx, f);
@@ -440,12 +448,13 @@ void vx_check_data(vx_run *r, const char *what, vx_dtype dt, size_t ndim, const 
   for (size_t k = 0; k < ndim && k < ZBUF_MAX_NDIM && p + 24 < sizeof index; k++)
     p += (size_t)snprintf(index + p, sizeof index - p, "%s%lld", k ? ", " : "", (long long)pos[k]);
   char we[40], se[40], wa[200], sa[200];
-  conform_fail(r->ctx,
-               "%s: element %zu of %zu (index [%s]) differs%s: expected %s, seen %s; all expected %s, all seen %s",
-               what, e, count, index, nan_any ? " (NaN matches any NaN)" : "",
-               vx_hexstr(want + e * dt.size, dt.size, we, sizeof we),
-               vx_hexstr(seen + e * dt.size, dt.size, se, sizeof se), vx_hexstr(want, n, wa, sizeof wa),
-               vx_hexstr(seen, n, sa, sizeof sa));
+  conform_fail(
+      r->ctx,
+      "%s: element %zu of %zu (index [%s]) differs%s: expected %s, seen %s; all expected %s, all seen %s",
+      what, e, count, index, nan_any ? " (NaN matches any NaN)" : "",
+      vx_hexstr(want + e * dt.size, dt.size, we, sizeof we),
+      vx_hexstr(seen + e * dt.size, dt.size, se, sizeof se), vx_hexstr(want, n, wa, sizeof wa),
+      vx_hexstr(seen, n, sa, sizeof sa));
 }
 
 static const char *vx_shape_str(size_t ndim, const int64_t *shape, char *out, size_t size) {
@@ -456,8 +465,8 @@ static const char *vx_shape_str(size_t ndim, const int64_t *shape, char *out, si
   return out;
 }
 
-void vx_check_array(vx_run *r, const zbuf_impl_ndbuffer *a, const cJSON *expect, const unsigned char *seen_bytes,
-                    size_t seen_n) {
+void vx_check_array(vx_run *r, const zbuf_impl_ndbuffer *a, const cJSON *expect,
+                    const unsigned char *seen_bytes, size_t seen_n) {
   conform_ctx *ctx = r->ctx;
   const char *dtype = vx_string(r, expect, "dtype");
   vx_dtype dt = vx_dtype_of(r, dtype, "expect.dtype");
@@ -466,7 +475,8 @@ void vx_check_array(vx_run *r, const zbuf_impl_ndbuffer *a, const cJSON *expect,
   unsigned char *want;
   size_t n = vx_hex(r, vx_member(r, expect, "data"), "expect.data", &want);
   if (n != vx_count(ndim, shape) * dt.size)
-    vx_malformed(r, "expect.data holds %zu bytes, its shape and dtype need %zu", n, vx_count(ndim, shape) * dt.size);
+    vx_malformed(r, "expect.data holds %zu bytes, its shape and dtype need %zu", n,
+                 vx_count(ndim, shape) * dt.size);
   const cJSON *nan = cJSON_GetObjectItemCaseSensitive(expect, "nan");
   int nan_any = cJSON_IsString(nan) && strcmp(nan->valuestring, "any") == 0;
 
@@ -496,8 +506,9 @@ void vx_check_array(vx_run *r, const zbuf_impl_ndbuffer *a, const cJSON *expect,
     if (!cJSON_IsBool(flag)) vx_malformed(r, "expect.%s must be a boolean", flags[f]);
     int seen = vx_contiguous(&in, dt.size, f);
     if (seen != cJSON_IsTrue(flag))
-      conform_fail(ctx, "%s: expected %s, seen %s (strides %s)", flags[f], cJSON_IsTrue(flag) ? "true" : "false",
-                   seen ? "true" : "false", vx_shape_str(ndim, in.strides, ss, sizeof ss));
+      conform_fail(ctx, "%s: expected %s, seen %s (strides %s)", flags[f],
+                   cJSON_IsTrue(flag) ? "true" : "false", seen ? "true" : "false",
+                   vx_shape_str(ndim, in.strides, ss, sizeof ss));
   }
 
   if (!seen_bytes) {
@@ -532,9 +543,11 @@ void vx_check_unchanged(vx_run *r, const char *what, const zbuf_impl_ndbuffer *a
   zbuf_impl_ndinfo in = conform_nd_info(ctx, a);
   if (strncmp(in.dtype, s->info.dtype, sizeof in.dtype) != 0 || in.ndim != s->info.ndim ||
       in.data != s->info.data || !conform_device_equal(in.device, s->info.device))
-    conform_fail(ctx, "%s changed after the failing call: dtype %.8s -> %.8s, ndim %d -> %d, data %p -> %p, "
-                 "device %s -> %s", what, s->info.dtype, in.dtype, (int)s->info.ndim, (int)in.ndim,
-                 s->info.data, in.data, conform_device_name(s->info.device), conform_device_name(in.device));
+    conform_fail(ctx,
+                 "%s changed after the failing call: dtype %.8s -> %.8s, ndim %d -> %d, data %p -> %p, "
+                 "device %s -> %s",
+                 what, s->info.dtype, in.dtype, (int)s->info.ndim, (int)in.ndim, s->info.data, in.data,
+                 conform_device_name(s->info.device), conform_device_name(in.device));
   for (int32_t k = 0; k < in.ndim; k++)
     if (in.shape[k] != s->shape[k] || in.strides[k] != s->strides[k])
       conform_fail(ctx, "%s changed after the failing call: axis %d shape %lld -> %lld, stride %lld -> %lld",

@@ -57,7 +57,8 @@ void vx_malformed(vx_run *r, const char *fmt, ...) CONFORM__PRINTF(2, 3) CONFORM
 const cJSON *vx_member(vx_run *r, const cJSON *obj, const char *key);
 /** A member that must be a string. */
 const char *vx_string(vx_run *r, const cJSON *obj, const char *key);
-/** A JSON integer that fits in int64 (cJSON reads numbers as doubles; every extent in the vectors is exact). */
+/** A JSON integer that fits in int64 (cJSON reads numbers as doubles; every extent in the vectors is exact).
+ */
 int64_t vx_int(vx_run *r, const cJSON *item, const char *what);
 /** A list of integers; returns the count and sets *out (NULL for an empty list). */
 size_t vx_int_list(vx_run *r, const cJSON *arr, const char *what, int64_t **out);
@@ -86,8 +87,8 @@ size_t vx_count(size_t ndim, const int64_t *shape);
 /** The array's dtype, shape and C-order bytes must be those of the expected record (`dtype`, `shape`, `data`,
  * `nan`, and `strides`, `c_contiguous`, `f_contiguous` when given). seen_bytes: bytes the operation already
  * produced (to_bytes as the operation under test), or NULL to read them with ndbuffer_to_bytes. */
-void vx_check_array(vx_run *r, const zbuf_impl_ndbuffer *a, const cJSON *expect, const unsigned char *seen_bytes,
-                    size_t seen_n);
+void vx_check_array(vx_run *r, const zbuf_impl_ndbuffer *a, const cJSON *expect,
+                    const unsigned char *seen_bytes, size_t seen_n);
 /** Compares bytes of n elements exactly (or with NaN matching any NaN); the failure names the first
  * differing element, its index and both values in hex. */
 void vx_check_data(vx_run *r, const char *what, vx_dtype dt, size_t ndim, const int64_t *shape,

@@ -52,15 +52,24 @@ static vx_action vx_action_of(vx_run *r, const cJSON *args) {
   static const struct {
     const char *op, *action;
     vx_action a;
-  } map[] = {{"create_fill", NULL, VX_CREATE},      {"reshape", NULL, VX_RESHAPE},
-             {"squeeze", NULL, VX_SQUEEZE},         {"astype", NULL, VX_ASTYPE},
-             {"transpose", NULL, VX_TRANSPOSE},     {"getitem", NULL, VX_GETITEM},
-             {"setitem", NULL, VX_SETITEM},         {"all_equal", NULL, VX_ALL_EQUAL},
-             {"as_scalar", NULL, VX_AS_SCALAR},     {"byteorder", "byteorder", VX_BYTEORDER},
-             {"byteorder", "to_bytes", VX_TO_BYTES}, {"byteorder", "astype", VX_ASTYPE},
-             {"byteorder", "as_scalar", VX_AS_SCALAR}, {"byteorder", "all_equal", VX_ALL_EQUAL},
-             {"byteorder", "create_fill", VX_CREATE}, {"order", "create", VX_CREATE},
-             {"order", "to_bytes", VX_TO_BYTES},     {"order", "copy", VX_COPY}};
+  } map[] = {{"create_fill", NULL, VX_CREATE},
+             {"reshape", NULL, VX_RESHAPE},
+             {"squeeze", NULL, VX_SQUEEZE},
+             {"astype", NULL, VX_ASTYPE},
+             {"transpose", NULL, VX_TRANSPOSE},
+             {"getitem", NULL, VX_GETITEM},
+             {"setitem", NULL, VX_SETITEM},
+             {"all_equal", NULL, VX_ALL_EQUAL},
+             {"as_scalar", NULL, VX_AS_SCALAR},
+             {"byteorder", "byteorder", VX_BYTEORDER},
+             {"byteorder", "to_bytes", VX_TO_BYTES},
+             {"byteorder", "astype", VX_ASTYPE},
+             {"byteorder", "as_scalar", VX_AS_SCALAR},
+             {"byteorder", "all_equal", VX_ALL_EQUAL},
+             {"byteorder", "create_fill", VX_CREATE},
+             {"order", "create", VX_CREATE},
+             {"order", "to_bytes", VX_TO_BYTES},
+             {"order", "copy", VX_COPY}};
   const char *action = NULL;
   if (strcmp(r->vc->op, "byteorder") == 0 || strcmp(r->vc->op, "order") == 0)
     action = vx_string(r, args, "action");
@@ -95,7 +104,9 @@ static void vx_prepare(vx_run *r, const cJSON *args, vx_call *c) {
       c->dtype = vx_string(r, args, "dtype");
       const char *order = vx_string(r, args, "order");
       /* "X" is FORMAT.md's deliberately invalid order: an enum value that is neither C nor F. */
-      c->order = strcmp(order, "C") == 0 ? ZBUF_ORDER_C : strcmp(order, "F") == 0 ? ZBUF_ORDER_F : (zbuf_order)2;
+      c->order = strcmp(order, "C") == 0   ? ZBUF_ORDER_C
+                 : strcmp(order, "F") == 0 ? ZBUF_ORDER_F
+                                           : (zbuf_order)2;
       const cJSON *fill = vx_member(r, args, "fill_value");
       if (!cJSON_IsNull(fill)) c->fill = vx_scalar(r, fill, "args.fill_value", c->dtype);
       break;

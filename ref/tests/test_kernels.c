@@ -86,6 +86,15 @@ static void check_vectors(int swap_src, int swap_dst) {
                        zbuf_dtype_str(s, a), zbuf_dtype_str(d, b), e, swap_src, swap_dst);
       }
     }
+    /* The kernel over contiguous rows (its blocked loop runs on the first multiple of 8 elements). */
+    memset(got, 0xAB, sizeof got);
+    zbuf__view dc = view1d(got, d, cv->count, (int64_t)ds), sc = view1d(src, s, cv->count, (int64_t)ss);
+    zbuf__kernel_copy(&dc, &sc);
+    if (memcmp(got, want, ds * (size_t)cv->count) != 0) {
+      char a[8], b[8];
+      zbuf_test_fail(__FILE__, __LINE__, "contiguous kernel_copy %s -> %s differs from NumPy (swap %d/%d)",
+                     zbuf_dtype_str(s, a), zbuf_dtype_str(d, b), swap_src, swap_dst);
+    }
     /* The kernel, reading every other slot of a strided source. */
     memset(strided, 0, sizeof strided);
     for (int e = 0; e < cv->count; e++) memcpy(strided + 2 * e * ss, src + e * ss, ss);

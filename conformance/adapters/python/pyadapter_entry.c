@@ -23,6 +23,26 @@ extern const size_t zbuf__pyadapter_ops_source_size;
 
 static pthread_mutex_t zbuf__py_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static PyObject *zbuf__py_module; /* _zbuf_pyadapter; set once, under the lock */
+static int zbuf__py_started;      /* the start was tried (once per process), under the lock */
+static zbuf_error zbuf__py_start_error;
+
+/* fork() with an initialised interpreter, as os.fork() does it: hold the GIL and the import lock across the
+ * fork, and let the child reinitialise Python's thread state. zbuf-conform forks a child per test from a
+ * process in which the plugin (and so, with the warm start below, Python) is loaded. */
+static PyGILState_STATE
+    zbuf__py_fork_gil; /* written with the GIL held, so forks from two threads serialise */
+static void zbuf__py_fork_prepare(void) {
+  zbuf__py_fork_gil = PyGILState_Ensure();
+  PyOS_BeforeFork();
+}
+static void zbuf__py_fork_parent(void) {
+  PyOS_AfterFork_Parent();
+  PyGILState_Release(zbuf__py_fork_gil);
+}
+static void zbuf__py_fork_child(void) {
+  PyOS_AfterFork_Child();
+  PyGILState_Release(zbuf__py_fork_gil);
+}
 
 /* Python extension modules (NumPy's) are not linked against libpython: they find its symbols in the global
  * scope. A loader that dlopens this plugin RTLD_LOCAL would leave them unresolved, so libpython is promoted
@@ -79,10 +99,41 @@ static zbuf_status zbuf__py_start(zbuf_error *err) {
   }
   if (own) {
     (void)PyEval_SaveThread(); /* from now on every caller, this thread included, takes the GIL per call */
+    (void)pthread_atfork(zbuf__py_fork_prepare, zbuf__py_fork_parent, zbuf__py_fork_child);
   } else {
     PyGILState_Release(gil);
   }
   return st;
+}
+
+/* Starts Python once per process; later calls get the first call's answer. */
+static zbuf_status zbuf__py_ensure_started(zbuf_error *err) {
+  pthread_mutex_lock(&zbuf__py_init_lock);
+  if (!zbuf__py_started) {
+    zbuf__py_started = 1;
+    zbuf__py_start_error.code = zbuf__py_start(&zbuf__py_start_error);
+  }
+  zbuf_status st = zbuf__py_start_error.code;
+  pthread_mutex_unlock(&zbuf__py_init_lock);
+  if (st != ZBUF_OK && err != NULL) *err = zbuf__py_start_error;
+  return st;
+}
+
+/* Warm start. Starting Python and importing NumPy and Zarr takes one to two seconds, and zbuf-conform makes
+ * the entry call in a fresh child per test (over a thousand): so the plugin starts Python and imports them
+ * when it is loaded, in the harness's parent, and every child inherits the warm interpreter through fork
+ * (see the fork handlers above). Only imports happen here, never an entry call: which prototype, and any
+ * failure to load it, stay the child's. ZBUF_PYADAPTER_PRELOAD=0 turns it off; a host that is itself Python
+ * needs none. */
+__attribute__((constructor)) static void zbuf__py_preload(void) {
+  const char *preload = getenv("ZBUF_PYADAPTER_PRELOAD");
+  if ((preload != NULL && strcmp(preload, "0") == 0) || Py_IsInitialized()) return;
+  if (zbuf__py_ensure_started(NULL) != ZBUF_OK) return; /* the entry call reports why */
+  PyGILState_STATE gil = PyGILState_Ensure();
+  PyObject *r = PyObject_CallMethod(zbuf__py_module, "preload", NULL);
+  Py_XDECREF(r);
+  PyErr_Clear();
+  PyGILState_Release(gil);
 }
 
 static void zbuf__py_free_state(zbuf__pystate *s) {
@@ -243,9 +294,7 @@ __attribute__((visibility("default"))) zbuf_status zbuf_impl_entry(uint32_t requ
     return zbuf__py_error(err, ZBUF_EINVAL,
                           "entry: config must name a prototype as MODULE:ATTRIBUTE, e.g. "
                           "zarr.buffer.cpu:buffer_prototype");
-  pthread_mutex_lock(&zbuf__py_init_lock);
-  zbuf_status st = zbuf__py_module != NULL ? ZBUF_OK : zbuf__py_start(err);
-  pthread_mutex_unlock(&zbuf__py_init_lock);
+  zbuf_status st = zbuf__py_ensure_started(err);
   if (st != ZBUF_OK) return st;
 
   PyGILState_STATE gil = PyGILState_Ensure();
