@@ -206,8 +206,10 @@ zbuf_status zbuf_ndbuffer_from_dlpack(DLManagedTensor *tensor, zbuf_ndbuffer **o
     if (t->data == NULL)
       return zbuf_error_set(err, ZBUF_EINVAL, "tensor data is NULL for %lld bytes", (long long)nbytes);
   }
-  if (t->byte_offset > (uint64_t)INT64_MAX || (int64_t)t->byte_offset + lo < 0)
-    return zbuf_error_set(err, ZBUF_EINVAL, "tensor byte_offset = %llu with its strides reaches before data",
+  /* Negative strides legitimately reach below data + byte_offset (DLPack's data points at element [0,...,0]
+   * plus byte_offset), so only an offset that cannot be a byte count is refused. */
+  if (t->byte_offset > (uint64_t)INT64_MAX)
+    return zbuf_error_set(err, ZBUF_EINVAL, "tensor byte_offset = %llu exceeds INT64_MAX",
                           (unsigned long long)t->byte_offset);
 
   /* The block starts at the lowest byte the elements use; the handle comes first, so that a failure never

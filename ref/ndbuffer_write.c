@@ -106,6 +106,10 @@ zbuf_status zbuf_ndbuffer_fill(zbuf_ndbuffer *dst, const void *value, zbuf_error
   return fill_desc(dst, value, err);
 }
 
+static int is_real_float(zbuf_dtype_kind k) {
+  return k == ZBUF_FLOAT16 || k == ZBUF_FLOAT32 || k == ZBUF_FLOAT64;
+}
+
 /* Compares a with b (already broadcast to a's shape, same dtype, host-addressable); the one place
  * comparisons run their loop. */
 static zbuf_status equal_views(const zbuf_ndbuffer *a, const zbuf__view *b, int mode, int equal_nan,
@@ -133,8 +137,7 @@ zbuf_status zbuf_ndbuffer_all_equal_scalar(const zbuf_ndbuffer *a, const void *v
   /* Zarr-Python compares a zero float fill value by bit pattern, so that an array of -0.0 does not count
    * as filled with +0.0 (and the reverse). Complex values compare numerically, as there. */
   int mode = ZBUF__EQ_VALUE;
-  zbuf_dtype_kind k = a->dtype.kind;
-  if (k == ZBUF_FLOAT16 || k == ZBUF_FLOAT32 || k == ZBUF_FLOAT64) {
+  if (is_real_float(a->dtype.kind)) {
     double d;
     zbuf__cast_element(&d, zbuf_dtype_native(ZBUF_FLOAT64), value, a->dtype);
     if (d == 0.0) mode = ZBUF__EQ_BITS;
@@ -168,7 +171,17 @@ zbuf_status zbuf_ndbuffer_all_equal(const zbuf_ndbuffer *a, const zbuf_ndbuffer 
     broadcast_view(&tv, a->ndim, a->shape, "b", &bb, NULL);
   }
   bb.dtype = a->dtype;
-  zbuf_status st = equal_views(a, &bb, ZBUF__EQ_VALUE, equal_nan, equal, err);
+  /* The scalar form's bit-pattern rule carries over (contract ND-SEM-017): a float array compared with float
+   * zeros tells -0.0 from +0.0. The zero test runs on b cast to a's dtype, the values actually compared. */
+  int mode = ZBUF__EQ_VALUE;
+  if (is_real_float(a->dtype.kind) && is_real_float(b->dtype.kind)) {
+    static const char zero[16];
+    zbuf__view zv = bb;
+    zv.data = (char *)(uintptr_t)zero;
+    memset(zv.strides, 0, sizeof zv.strides);
+    if (zbuf__kernel_equal(&bb, &zv, ZBUF__EQ_VALUE, 0)) mode = ZBUF__EQ_BITS;
+  }
+  zbuf_status st = equal_views(a, &bb, mode, equal_nan, equal, err);
   zbuf_ndbuffer_release(tmp);
   return st;
 }

@@ -321,3 +321,25 @@ TEST(import_of_a_cuda_tensor_without_cuda_fails_cleanly) {
   ASSERT_INT_EQ(atomic_load(&p.deleted), 0);
   ASSERT_INT_EQ(zbuf_alloc_stats_get().handles, 0);
 }
+
+TEST(round_trip_of_a_negative_stride_view_imports_its_own_export) {
+  zbuf_error e = {0}, *err = &e;
+  int64_t shape[2] = {2, 3};
+  int32_t vals[6] = {0, 1, 2, 3, 4, 5};
+  zbuf_ndbuffer *a = NULL, *r = NULL, *b = NULL;
+  ASSERT_OK(zbuf_ndbuffer_from_host(ZBUF_CPU, vals, 2, shape, NULL, zbuf_dtype_native(ZBUF_INT32), &a, err),
+            err);
+  /* r = a[::-1, ::-2]: element [0][0] is a[1][2]; the other elements lie before it in memory. */
+  zbuf_index idx[2] = {ZBUF_RANGE(((zbuf_slice){0, 0, -1, ZBUF_SLICE_HAS_STEP})),
+                       ZBUF_RANGE(((zbuf_slice){0, 0, -2, ZBUF_SLICE_HAS_STEP}))};
+  ASSERT_OK(zbuf_ndbuffer_get_item(a, 2, idx, &r, err), err);
+  DLManagedTensor *t = NULL;
+  ASSERT_OK(zbuf_ndbuffer_to_dlpack(r, &t, err), err);
+  ASSERT_OK(zbuf_ndbuffer_from_dlpack(t, &b, err), err);
+  int32_t got[4], want[4] = {5, 3, 2, 0};
+  ASSERT_OK(zbuf_ndbuffer_to_bytes(b, got, sizeof got, err), err);
+  ASSERT_MEM_EQ(got, want, sizeof want);
+  zbuf_ndbuffer_release(b);
+  zbuf_ndbuffer_release(r);
+  zbuf_ndbuffer_release(a);
+}

@@ -446,3 +446,27 @@ TEST(writes_and_comparisons_work_in_pinned_and_device_memory) {
   }
   if (!ran) SKIP("no pinned or CUDA memory in this build or on this machine");
 }
+
+TEST(all_equal_with_an_array_of_float_zeros_compares_bit_patterns) {
+  zbuf_error e = {0}, *err = &e;
+  int64_t shape[1] = {2};
+  double mixed[2] = {0.0, -0.0}, pos[2] = {0.0, 0.0}, neg[2] = {-0.0, -0.0};
+  int32_t izero[2] = {0, 0};
+  zbuf_ndbuffer *a = host_array(mixed, 1, shape, F64), *p = host_array(pos, 1, shape, F64);
+  zbuf_ndbuffer *n = host_array(neg, 1, shape, F64), *iz = host_array(izero, 1, shape, I32);
+  int eq = -1;
+  /* [+0, -0] against [+0, +0]: a float array of zeros compares by bits, so -0.0 differs (contract ND-SEM-017). */
+  ASSERT_OK(zbuf_ndbuffer_all_equal(a, p, 1, &eq, err), err);
+  ASSERT_INT_EQ(eq, 0);
+  ASSERT_OK(zbuf_ndbuffer_all_equal(n, n, 1, &eq, err), err);
+  ASSERT_INT_EQ(eq, 1);
+  ASSERT_OK(zbuf_ndbuffer_all_equal(n, p, 1, &eq, err), err);
+  ASSERT_INT_EQ(eq, 0);
+  /* Integer zeros are not float zeros: the values compare, and -0.0 == 0. */
+  ASSERT_OK(zbuf_ndbuffer_all_equal(a, iz, 1, &eq, err), err);
+  ASSERT_INT_EQ(eq, 1);
+  zbuf_ndbuffer_release(a);
+  zbuf_ndbuffer_release(p);
+  zbuf_ndbuffer_release(n);
+  zbuf_ndbuffer_release(iz);
+}
