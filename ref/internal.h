@@ -2,11 +2,20 @@
 #ifndef ZBUF_REF_INTERNAL_H
 #define ZBUF_REF_INTERNAL_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "zbuf/zbuf.h"
+
+#ifdef __cplusplus
+/* The CUDA backend's host code is C++ (nvcc): it includes this header for the backend table and the
+ * allocation hooks, and never touches the atomics, which only need a type of the same layout there. */
+#include <atomic>
+using std::atomic_int_fast64_t;
+extern "C" {
+#else
+#include <stdatomic.h>
+#endif
 
 /* ---- allocation (alloc.c) ----
  * Every allocation of the reference goes through these, so that the live-allocation probe and the
@@ -92,4 +101,7 @@ zbuf__view zbuf__ndbuffer_view(const zbuf_ndbuffer *a);
 zbuf_status zbuf__checked_nbytes(size_t ndim, const int64_t *shape, size_t itemsize, const char *what,
                                  int64_t *out_bytes, zbuf_error *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

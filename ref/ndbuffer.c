@@ -132,6 +132,19 @@ zbuf_status zbuf__ndbuffer_handle_new(zbuf_ndbuffer **out, zbuf_error *err) {
   return ZBUF_OK;
 }
 
+zbuf_ndbuffer zbuf__ndbuffer_desc_of(const zbuf_ndbuffer *src) {
+  zbuf_ndbuffer d;
+  memset(&d, 0, sizeof d);
+  atomic_init(&d.refs, 0);
+  d.block = src->block;
+  d.offset = src->offset;
+  d.dtype = src->dtype;
+  d.ndim = src->ndim;
+  memcpy(d.shape, src->shape, src->ndim * sizeof src->shape[0]);
+  memcpy(d.strides, src->strides, src->ndim * sizeof src->strides[0]);
+  return d;
+}
+
 zbuf_status zbuf__ndbuffer_from_desc(const zbuf_ndbuffer *desc, zbuf_ndbuffer **out, zbuf_error *err) {
   zbuf_ndbuffer *a;
   ZBUF_RETURN_NOT_OK(zbuf__ndbuffer_handle_new(&a, err));

@@ -20,6 +20,10 @@ void zbuf__contiguous_strides(size_t ndim, const int64_t *shape, int64_t itemsiz
  * non-empty view, lo == hi == 0 for an empty one. */
 void zbuf__view_span(const zbuf__view *v, int64_t *lo, int64_t *hi);
 
+/* The descriptor of src: its metadata copied field by field. Copying the whole struct would read src's
+ * atomic reference count non-atomically, a data race while other threads retain or release src. */
+zbuf_ndbuffer zbuf__ndbuffer_desc_of(const zbuf_ndbuffer *src);
+
 /* A new handle (refs 1, counted in the stats) with the fields of desc and a new reference on desc->block. */
 zbuf_status zbuf__ndbuffer_from_desc(const zbuf_ndbuffer *desc, zbuf_ndbuffer **out, zbuf_error *err);
 

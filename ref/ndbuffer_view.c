@@ -150,7 +150,7 @@ zbuf_status zbuf_ndbuffer_squeeze(const zbuf_ndbuffer *src, size_t naxes, const 
       drop[ax] = 1;
     }
   }
-  zbuf_ndbuffer desc = *src;
+  zbuf_ndbuffer desc = zbuf__ndbuffer_desc_of(src);
   desc.ndim = 0;
   for (size_t i = 0; i < src->ndim; i++) {
     if (drop[i]) continue;
@@ -182,7 +182,7 @@ zbuf_status zbuf_ndbuffer_transpose(const zbuf_ndbuffer *src, size_t naxes, cons
       seen[perm[k]] = 1;
     }
   }
-  zbuf_ndbuffer desc = *src;
+  zbuf_ndbuffer desc = zbuf__ndbuffer_desc_of(src);
   for (size_t i = 0; i < src->ndim; i++) {
     desc.shape[i] = src->shape[perm[i]];
     desc.strides[i] = src->strides[perm[i]];
@@ -196,7 +196,7 @@ zbuf_status zbuf__ndbuffer_select(const zbuf_ndbuffer *src, size_t nidx, const z
     return zbuf_error_set(err, ZBUF_ERANGE, "too many indices: nidx = %zu for an array of ndim %zu", nidx,
                           src->ndim);
   if (nidx > 0 && idx == NULL) return zbuf_error_set(err, ZBUF_EINVAL, "idx is NULL but nidx = %zu", nidx);
-  zbuf_ndbuffer d = *src;
+  zbuf_ndbuffer d = zbuf__ndbuffer_desc_of(src);
   d.ndim = 0;
   for (size_t k = 0; k < src->ndim; k++) {
     int64_t len = src->shape[k], stride = src->strides[k];

@@ -107,37 +107,37 @@ CONFORM_TEST_VARIANTS("CONV-ERR-003", CONV_ERR_003_OPS("type99") "," CONV_ERR_00
   if (strncmp(l, "nd_", 3) == 0 || strncmp(l, "to_device", 9) == 0) conform_need_caps(ctx, ZBUF_CAP_ND);
   if (strstr(l, "wrap")) conform_need_caps(ctx, ZBUF_CAP_WRAP);
   if (strncmp(l, "from_bytes", 10) == 0) {
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED), I->buffer_from_bytes(I, bad, pat, sizeof pat, &out, &ctx->err));
+    EP_FAILS(ctx, EP_M(ETYPE), I->buffer_from_bytes(I, bad, pat, sizeof pat, &out, &ctx->err));
   } else if (strncmp(l, "create_zero_length", 18) == 0) {
     CONFORM_NEED_OP(ctx, buffer_create_zero_length);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED), I->buffer_create_zero_length(I, bad, &out, &ctx->err));
+    EP_FAILS(ctx, EP_M(ETYPE), I->buffer_create_zero_length(I, bad, &out, &ctx->err));
   } else if (strncmp(l, "wrap", 4) == 0) {
     CONFORM_NEED_OP(ctx, buffer_wrap);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED), I->buffer_wrap(I, bad, host, sizeof host, NULL, NULL, &out, &ctx->err));
+    EP_FAILS(ctx, EP_M(ETYPE), I->buffer_wrap(I, bad, host, sizeof host, NULL, NULL, &out, &ctx->err));
   } else if (strncmp(l, "from_buffer", 11) == 0) {
     CONFORM_NEED_OP(ctx, buffer_from_buffer);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED), I->buffer_from_buffer(I, bad, b, &out, &ctx->err));
+    EP_FAILS(ctx, EP_M(ETYPE), I->buffer_from_buffer(I, bad, b, &out, &ctx->err));
   } else if (strncmp(l, "nd_create", 9) == 0) {
     CONFORM_NEED_OP(ctx, ndbuffer_create);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED),
+    EP_FAILS(ctx, EP_M(ETYPE),
              I->ndbuffer_create(I, bad, 2, shape, mp_i4(), ZBUF_ORDER_C, NULL, &nout, &ctx->err));
   } else if (strncmp(l, "nd_empty", 8) == 0) {
     CONFORM_NEED_OP(ctx, ndbuffer_empty);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED),
+    EP_FAILS(ctx, EP_M(ETYPE),
              I->ndbuffer_empty(I, bad, 2, shape, mp_i4(), ZBUF_ORDER_C, &nout, &ctx->err));
   } else if (strncmp(l, "nd_from_host", 12) == 0) {
     CONFORM_NEED_OP(ctx, ndbuffer_from_host);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED),
+    EP_FAILS(ctx, EP_M(ETYPE),
              I->ndbuffer_from_host(I, bad, host, 2, shape, NULL, mp_i4(), &nout, &ctx->err));
   } else if (strncmp(l, "nd_wrap", 7) == 0) {
     CONFORM_NEED_OP(ctx, ndbuffer_wrap);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED),
+    EP_FAILS(ctx, EP_M(ETYPE),
              I->ndbuffer_wrap(I, bad, host, 2, shape, NULL, mp_i4(), NULL, NULL, &nout, &ctx->err));
   } else {
     CONFORM_NEED_OP(ctx, ndbuffer_to_device);
     zbuf_impl_ndbuffer *a = mp_nd_arange(ctx, ctx->nd_dev, 2, shape);
     ep_nd_snap sa = ep_nd_take(ctx, a);
-    EP_FAILS(ctx, EP_M(EUNSUPPORTED), I->ndbuffer_to_device(I, a, bad, &nout, &ctx->err));
+    EP_FAILS(ctx, EP_M(ETYPE), I->ndbuffer_to_device(I, a, bad, &nout, &ctx->err));
     ep_nd_same(ctx, &sa, a, "the source array");
     I->ndbuffer_release(I, a);
   }

@@ -4,6 +4,7 @@
 
 #include "zbuf/alloc.h"
 #include "zbuf/buffer.h"
+#include "zbuf/cuda.h"
 #include "zbuf/device.h"
 #include "zbuf/dtype.h"
 #include "zbuf/ndbuffer.h"

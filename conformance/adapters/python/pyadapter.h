@@ -43,6 +43,17 @@ typedef struct zbuf__pystate {
 
 /* ---- pyadapter_call.c ---- */
 
+/** Takes the GIL for the calling thread (any thread, Python-made or not), as PyGILState_Ensure, through a
+ * gate that lets one thread at a time wait for it; a thread that holds the GIL already skips the gate. Why:
+ * every operation hands the GIL over, and with 8 threads waiting in CPython's GIL wait (a 5 ms timed
+ * condition wait) at once, tens of thousands of hand-overs a second, the child processes of zbuf-conform hung
+ * in glibc's condition variable (waiters stuck in its cancel path: gil.locked 0, gil.mutex held). With the
+ * gate, at most one thread (and one returning from a section where NumPy released the GIL) waits inside
+ * CPython; the others wait on a plain mutex. Python code still runs on every calling thread, and NumPy's
+ * GIL-free sections still overlap, so the THREAD clauses still test Zarr under real concurrency. Release with
+ * PyGILState_Release. */
+PyGILState_STATE zbuf__py_gil_take(void);
+
 /** Sets err (when not NULL) and returns code. */
 zbuf_status zbuf__py_error(zbuf_error *err, zbuf_status code, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -2,7 +2,7 @@
  * name (which calls one Zarr Buffer method) and wraps the answer; see pyadapter_ops.py for the mapping. */
 #include "pyadapter.h"
 
-#define GIL_BEGIN PyGILState_STATE zbuf__gil = PyGILState_Ensure()
+#define GIL_BEGIN PyGILState_STATE zbuf__gil = zbuf__py_gil_take()
 #define GIL_END PyGILState_Release(zbuf__gil)
 #define HANDLE(b) (((const zbuf__pyhandle *)(b))->obj)
 

@@ -1,4 +1,5 @@
 /* zbuf Python adapter: calling into the Python half, errors, handles and argument conversion. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,15 @@
 #include "pyadapter.h"
 
 static atomic_long zbuf__py_handles = 0;
+static pthread_mutex_t zbuf__py_gil_gate = PTHREAD_MUTEX_INITIALIZER;
+
+PyGILState_STATE zbuf__py_gil_take(void) {
+  if (PyGILState_Check()) return PyGILState_Ensure(); /* ours already: re-entry from a callback */
+  pthread_mutex_lock(&zbuf__py_gil_gate);
+  PyGILState_STATE gil = zbuf__py_gil_take();
+  pthread_mutex_unlock(&zbuf__py_gil_gate);
+  return gil;
+}
 
 zbuf_status zbuf__py_error(zbuf_error *err, zbuf_status code, const char *fmt, ...) {
   if (err != NULL) {
@@ -97,7 +107,7 @@ zbuf__pyhandle *zbuf__py_handle_retain(zbuf__pyhandle *h) {
 void zbuf__py_handle_release(zbuf__pyhandle *h) {
   if (h == NULL || atomic_fetch_sub(&h->refs, 1) != 1) return;
   /* The last reference may be dropped on any thread, Python-made or not: PyGILState_Ensure serves both. */
-  PyGILState_STATE gil = PyGILState_Ensure();
+  PyGILState_STATE gil = zbuf__py_gil_take();
   Py_DECREF(h->obj);
   PyGILState_Release(gil);
   free(h->dims);

@@ -6,7 +6,8 @@
  * ZBUF_PYTHON (the venv's bin/python): PyConfig.program_name set to it makes Python read the venv's
  * pyvenv.cfg and put its site-packages on sys.path, exactly as running that bin/python would. The interpreter
  * is never finalised: releases may come from any thread until the process ends. After initialisation the
- * main thread gives up the GIL, and every operation takes it with PyGILState_Ensure, so calls from several
+ * main thread gives up the GIL, and every operation takes it with PyGILState_Ensure (through the gate of
+ * zbuf__py_gil_take), so calls from several
  * threads are serialised by Python's own lock, as they would be in a Python program. */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
@@ -32,7 +33,7 @@ static zbuf_error zbuf__py_start_error;
 static PyGILState_STATE
     zbuf__py_fork_gil; /* written with the GIL held, so forks from two threads serialise */
 static void zbuf__py_fork_prepare(void) {
-  zbuf__py_fork_gil = PyGILState_Ensure();
+  zbuf__py_fork_gil = zbuf__py_gil_take();
   PyOS_BeforeFork();
 }
 static void zbuf__py_fork_parent(void) {
@@ -80,7 +81,7 @@ static zbuf_status zbuf__py_start(zbuf_error *err) {
                             python ? python : "(unset)", status.func ? status.func : "",
                             status.func ? ": " : "", status.err_msg ? status.err_msg : "unknown error");
   }
-  PyGILState_STATE gil = own ? PyGILState_LOCKED : PyGILState_Ensure();
+  PyGILState_STATE gil = own ? PyGILState_LOCKED : zbuf__py_gil_take();
   zbuf_status st = ZBUF_OK;
   PyObject *code = Py_CompileStringExFlags((const char *)zbuf__pyadapter_ops_source, "pyadapter_ops.py",
                                            Py_file_input, NULL, 0);
@@ -129,7 +130,7 @@ __attribute__((constructor)) static void zbuf__py_preload(void) {
   const char *preload = getenv("ZBUF_PYADAPTER_PRELOAD");
   if ((preload != NULL && strcmp(preload, "0") == 0) || Py_IsInitialized()) return;
   if (zbuf__py_ensure_started(NULL) != ZBUF_OK) return; /* the entry call reports why */
-  PyGILState_STATE gil = PyGILState_Ensure();
+  PyGILState_STATE gil = zbuf__py_gil_take();
   PyObject *r = PyObject_CallMethod(zbuf__py_module, "preload", NULL);
   Py_XDECREF(r);
   PyErr_Clear();
@@ -154,7 +155,7 @@ static char *zbuf__py_strdup(const char *s) {
 static void zbuf__py_shutdown(const zbuf_impl *self) {
   if (self == NULL) return;
   zbuf__pystate *s = ZBUF__PYSTATE(self);
-  PyGILState_STATE gil = PyGILState_Ensure();
+  PyGILState_STATE gil = zbuf__py_gil_take();
   Py_XDECREF(s->instance);
   PyGILState_Release(gil);
   zbuf__py_free_state(s);
@@ -162,7 +163,7 @@ static void zbuf__py_shutdown(const zbuf_impl *self) {
 }
 
 static zbuf_status zbuf__py_device_check(const zbuf_impl *self, DLDevice device, zbuf_error *err) {
-  PyGILState_STATE gil = PyGILState_Ensure();
+  PyGILState_STATE gil = zbuf__py_gil_take();
   zbuf_status st;
   PyObject *r = PyObject_CallMethod(ZBUF__PYSTATE(self)->instance, "device_check", "ii",
                                     (int)device.device_type, (int)device.device_id);
@@ -192,7 +193,7 @@ static zbuf_status zbuf__py_alloc_stats(const zbuf_impl *self, zbuf_alloc_stats 
 static zbuf_status zbuf__py_default_prototype(const zbuf_impl *self, zbuf_impl_prototype *out,
                                               zbuf_error *err) {
   if (out == NULL) return zbuf__py_error(err, ZBUF_EINVAL, "default_prototype: out is NULL");
-  PyGILState_STATE gil = PyGILState_Ensure();
+  PyGILState_STATE gil = zbuf__py_gil_take();
   PyObject *r = NULL;
   zbuf_status st = zbuf__py_call(self, err, &r, "default_prototype", "()");
   if (st == ZBUF_OK) {
@@ -212,7 +213,7 @@ static zbuf_status zbuf__py_default_prototype(const zbuf_impl *self, zbuf_impl_p
 static zbuf_status zbuf__py_set_default_prototype(const zbuf_impl *self, const zbuf_impl_prototype *prototype,
                                                   zbuf_error *err) {
   if (prototype == NULL) return zbuf__py_error(err, ZBUF_EINVAL, "set_default_prototype: prototype is NULL");
-  PyGILState_STATE gil = PyGILState_Ensure();
+  PyGILState_STATE gil = zbuf__py_gil_take();
   zbuf_status st = zbuf__py_call(self, err, NULL, "set_default_prototype", "(ii)",
                                  (int)prototype->buffer.device_type, (int)prototype->nd_buffer.device_type);
   PyGILState_Release(gil);
@@ -297,7 +298,7 @@ __attribute__((visibility("default"))) zbuf_status zbuf_impl_entry(uint32_t requ
   zbuf_status st = zbuf__py_ensure_started(err);
   if (st != ZBUF_OK) return st;
 
-  PyGILState_STATE gil = PyGILState_Ensure();
+  PyGILState_STATE gil = zbuf__py_gil_take();
   PyObject *answer = PyObject_CallMethod(zbuf__py_module, "load", "s", config);
   long code = -1;
   if (answer == NULL) {

@@ -6,7 +6,7 @@
 
 #include "pyadapter.h"
 
-#define GIL_BEGIN PyGILState_STATE zbuf__gil = PyGILState_Ensure()
+#define GIL_BEGIN PyGILState_STATE zbuf__gil = zbuf__py_gil_take()
 #define GIL_END PyGILState_Release(zbuf__gil)
 #define OBJ(a) (((const zbuf__pyhandle *)(a))->obj)
 

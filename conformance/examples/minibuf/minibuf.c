@@ -159,19 +159,17 @@ static zbuf_status minibuf_buffer_copy_of(const void *src, size_t n, zbuf_impl_b
   return ZBUF_OK;
 }
 
-static zbuf_status mb_zero_length(const zbuf_impl *self, DLDevice device, zbuf_impl_buffer **out,
-                                  zbuf_error *err) {
-  MINIBUF_NEED(out, err, "out");
-  ZBUF_RETURN_NOT_OK(minibuf_host_only(device, err));
-  return minibuf_buffer_copy_of(NULL, 0, out, err);
-}
-
 static zbuf_status mb_from_bytes(const zbuf_impl *self, DLDevice device, const void *data, size_t size,
                                  zbuf_impl_buffer **out, zbuf_error *err) {
   MINIBUF_NEED(out, err, "out");
   if (!data && size) return minibuf_fail(err, ZBUF_EINVAL, "data is NULL but size is %zu", size);
   ZBUF_RETURN_NOT_OK(minibuf_host_only(device, err));
   return minibuf_buffer_copy_of(data, size, out, err);
+}
+
+static zbuf_status mb_zero_length(const zbuf_impl *self, DLDevice device, zbuf_impl_buffer **out,
+                                  zbuf_error *err) {
+  return mb_from_bytes(self, device, NULL, 0, out, err);
 }
 
 static zbuf_status mb_wrap(const zbuf_impl *self, DLDevice device, void *data, size_t size,
@@ -418,21 +416,26 @@ static zbuf_status minibuf_check_shape(size_t ndim, const int64_t *shape, int si
   if (ndim > MINIBUF_MAX_NDIM)
     return minibuf_fail(err, ZBUF_EINVAL, "ndim %zu is more than minibuf's %d", ndim, MINIBUF_MAX_NDIM);
   MINIBUF_NEED(shape || ndim == 0, err, "shape");
-  int64_t n = 1, big = 0;
+  int64_t n = 1;
+  int big = 0, empty = 0;
   for (size_t i = 0; i < ndim; i++) {
     if (shape[i] < 0)
       return minibuf_fail(err, ZBUF_EINVAL, "shape[%zu] = %lld must be >= 0", i, (long long)shape[i]);
-    if (shape[i] && n > INT64_MAX / size / shape[i]) big = 1;
-    n *= shape[i] ? shape[i] : 1;
+    if (shape[i] == 0)
+      empty = 1;
+    else if (big || n > INT64_MAX / size / shape[i])
+      big = 1;
+    else
+      n *= shape[i];
   }
-  for (size_t i = 0; i < ndim; i++)
-    if (shape[i] == 0) big = 0, n = 0;
+  if (empty) big = 0, n = 0; /* a zero-size array needs no bytes, whatever its other extents */
   if (big) return minibuf_fail(err, ZBUF_EINVAL, "array is too big: its byte size overflows int64");
   *count = n;
   return ZBUF_OK;
 }
 
-/* A handle on `block` (whose reference the caller hands over) with a's metadata, or a fresh C layout. */
+/* A handle on `block` (whose reference the caller hands over) with meta's dtype, shape, strides and offset.
+ */
 static zbuf_status minibuf_nd_handle(minibuf_block *block, const minibuf_nd *meta, minibuf_nd **out,
                                      zbuf_error *err) {
   minibuf_nd *a = malloc(sizeof *a);
@@ -528,7 +531,7 @@ static zbuf_status mb_nd_empty(const zbuf_impl *self, DLDevice device, size_t nd
   return minibuf_nd_new(ndim, shape, dtype, order, 0, out, err);
 }
 
-/* Metadata of caller memory (strides in bytes, NULL for C order) over a temporary block. */
+/* Metadata of caller memory (strides in bytes, NULL for C order); the caller sets the block. */
 static zbuf_status minibuf_describe(void *data, size_t ndim, const int64_t *shape, const int64_t *strides,
                                     const char *dtype, minibuf_nd *meta, zbuf_error *err) {
   memset(meta, 0, sizeof *meta);
@@ -541,7 +544,6 @@ static zbuf_status minibuf_describe(void *data, size_t ndim, const int64_t *shap
   minibuf_c_strides(meta);
   if (strides)
     for (size_t i = 0; i < ndim; i++) meta->strides[i] = strides[i];
-  (void)data;
   return ZBUF_OK;
 }
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Runs zbuf-conform on a broken implementation and checks the JSON report it writes: the run completed
+(every selected test is in the report, the summary adds up) and every test got one of the allowed statuses.
+
+usage: check_statuses.py --exit N --count N --allow STATUS[,STATUS...] --json FILE -- COMMAND [ARG...]
+The command must write FILE (pass --json FILE to zbuf-conform too). Exit 0 when all checks hold."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+STATUSES = {"PASS", "FAIL", "SKIP", "UNSUPPORTED", "UNRESOLVED", "CRASH", "TIMEOUT"}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--exit", type=int, required=True, help="expected exit status of the command")
+    p.add_argument("--count", type=int, required=True, help="number of tests the report must hold")
+    p.add_argument("--allow", required=True, help="comma-separated statuses every test may have")
+    p.add_argument("--json", required=True, help="the report the command writes")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...]")
+    a = p.parse_args()
+    cmd = a.command[1:] if a.command[:1] == ["--"] else a.command
+    if not cmd:
+        p.error("no command given")
+    allow = set(a.allow.split(","))
+    if not allow <= STATUSES:
+        p.error(f"unknown status in --allow: {sorted(allow - STATUSES)}")
+    if os.path.exists(a.json):
+        os.remove(a.json)  # a stale report must not pass for a run that wrote none
+
+    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    sys.stdout.write(run.stdout)
+    problems = []
+    if run.returncode != a.exit:
+        problems.append(f"exit status {run.returncode}, expected {a.exit}")
+    try:
+        with open(a.json, encoding="utf-8") as f:
+            report = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"check_statuses: FAILED: no readable report {a.json}: {e}")
+        return 1
+    tests = report.get("tests", [])
+    summary = report.get("summary", {})
+    if report.get("schema") != "zbuf-conform/1":
+        problems.append(f"schema {report.get('schema')!r}, expected 'zbuf-conform/1'")
+    if len(tests) != a.count:
+        problems.append(f"{len(tests)} tests in the report, expected {a.count} (the run did not complete?)")
+    if summary.get("total") != len(tests):
+        problems.append(f"summary total {summary.get('total')} != {len(tests)} tests listed")
+    for s in STATUSES:
+        n = sum(1 for t in tests if t.get("status") == s)
+        if summary.get(s, 0) != n:
+            problems.append(f"summary {s} = {summary.get(s, 0)}, but {n} tests have it")
+    for t in tests:
+        if t.get("status") not in allow:
+            problems.append(f"{t.get('id')}: status {t.get('status')} not in {sorted(allow)} ({t.get('message')})")
+        elif t.get("status") != "PASS" and not t.get("message"):
+            problems.append(f"{t.get('id')}: status {t.get('status')} without a message")
+    if problems:
+        for line in problems:
+            print(f"check_statuses: FAILED: {line}")
+        return 1
+    print(f"check_statuses: ok: exit {run.returncode}, {len(tests)} tests, statuses "
+          f"{sorted({t['status'] for t in tests})} within {sorted(allow)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
