@@ -214,10 +214,21 @@ zbuf_status zbuf_ndbuffer_from_dlpack(DLManagedTensor *tensor, zbuf_ndbuffer **o
 
   /* The block starts at the lowest byte the elements use; the handle comes first, so that a failure never
    * calls the tensor's deleter (ownership stays with the caller). */
+  /* The addresses are computed as integers: a tensor whose elements would lie below address 0 or past the
+   * end of the address space is refused, and no out-of-range pointer is ever formed. */
+  char *start = NULL;
+  if (nbytes > 0) {
+    uintptr_t first, low, high;
+    if (__builtin_add_overflow((uintptr_t)t->data, (uintptr_t)t->byte_offset, &first) ||
+        __builtin_sub_overflow(first, (uintptr_t)0 - (uintptr_t)lo, &low) ||
+        __builtin_add_overflow(first, (uintptr_t)hi, &high))
+      return zbuf_error_set(err, ZBUF_EINVAL,
+                            "tensor data + byte_offset %llu with its strides reaches outside the address space",
+                            (unsigned long long)t->byte_offset);
+    start = (char *)low;
+  }
   zbuf_ndbuffer *a;
   ZBUF_RETURN_NOT_OK(zbuf__ndbuffer_handle_new(&a, err));
-  char *first = nbytes > 0 ? (char *)t->data + t->byte_offset : NULL;
-  char *start = nbytes > 0 ? first + lo : NULL;
   zbuf_status st = zbuf__block_wrap(device, start, (size_t)(hi - lo), import_release, tensor, &a->block, err);
   if (st != ZBUF_OK) {
     zbuf_ndbuffer_release(a);

@@ -47,9 +47,21 @@ extern "C" size_t zbuf__env_size(const char *name, size_t fallback) {
   unsigned shift = 0;
   switch (*end) {
     case '\0': break;
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      end++;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      end++;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      end++;
+      break;
     default: return fallback;
   }
   if (*end != '\0' || v > (SIZE_MAX >> shift)) return fallback;
@@ -72,31 +84,20 @@ extern "C" void *zbuf__cuda_stream(void) { return (void *)(tls_stream ? tls_stre
 
 static cudaStream_t current_stream(void) { return (cudaStream_t)zbuf__cuda_stream(); }
 
-/* Sets the current device for the scope of one operation and restores the caller's on exit. */
-namespace {
-class device_scope {
- public:
-  device_scope() = default;
-  device_scope(const device_scope &) = delete;
-  device_scope &operator=(const device_scope &) = delete;
-  ~device_scope() {
-    if (prev_ >= 0) (void)cudaSetDevice(prev_);
-  }
-  zbuf_status enter(int device, zbuf_error *err) {
-    int cur = 0;
-    cudaError_t e = cudaGetDevice(&cur);
-    if (e != cudaSuccess) return zbuf__cuda_error(e, "cudaGetDevice", err);
-    if (cur == device) return ZBUF_OK;
-    e = cudaSetDevice(device);
-    if (e != cudaSuccess) return zbuf__cuda_error(e, "cudaSetDevice", err);
-    prev_ = cur;
-    return ZBUF_OK;
-  }
+zbuf__device_scope::~zbuf__device_scope() {
+  if (prev_ >= 0) (void)cudaSetDevice(prev_);
+}
 
- private:
-  int prev_ = -1;
-};
-}  // namespace
+zbuf_status zbuf__device_scope::enter(int device, zbuf_error *err) {
+  int cur = 0;
+  cudaError_t e = cudaGetDevice(&cur);
+  if (e != cudaSuccess) return zbuf__cuda_error(e, "cudaGetDevice", err);
+  if (cur == device) return ZBUF_OK;
+  e = cudaSetDevice(device);
+  if (e != cudaSuccess) return zbuf__cuda_error(e, "cudaSetDevice", err);
+  prev_ = cur;
+  return ZBUF_OK;
+}
 
 /* ---- check: the device count, probed once per process ---- */
 
@@ -120,8 +121,8 @@ static zbuf_status cuda_check(zbuf_device device, zbuf_error *err) {
   std::call_once(probe_once, probe);
   const char *kind = device.type == ZBUF_DEVICE_CUDA ? "cuda" : "cuda_host";
   if (probed_error != cudaSuccess)
-    return zbuf_error_set(err, ZBUF_ENODEV, "%s: no usable CUDA device: cudaGetDeviceCount failed: %s (%s)", kind,
-                          cudaGetErrorName(probed_error), cudaGetErrorString(probed_error));
+    return zbuf_error_set(err, ZBUF_ENODEV, "%s: no usable CUDA device: cudaGetDeviceCount failed: %s (%s)",
+                          kind, cudaGetErrorName(probed_error), cudaGetErrorString(probed_error));
   if (probed_count == 0)
     return zbuf_error_set(err, ZBUF_ENODEV, "%s: no usable CUDA device: cudaGetDeviceCount found none", kind);
   if (device.type == ZBUF_DEVICE_CUDA_HOST) {
@@ -131,7 +132,8 @@ static zbuf_status cuda_check(zbuf_device device, zbuf_error *err) {
     return ZBUF_OK;
   }
   if (device.id < 0 || device.id >= probed_count)
-    return zbuf_error_set(err, ZBUF_ENODEV, "device.id = %d for cuda is out of range: this machine has %d CUDA device%s",
+    return zbuf_error_set(err, ZBUF_ENODEV,
+                          "device.id = %d for cuda is out of range: this machine has %d CUDA device%s",
                           (int)device.id, probed_count, probed_count == 1 ? "" : "s");
   return ZBUF_OK;
 }
@@ -154,7 +156,8 @@ static zbuf_status device_pool(int device, int *kind, cudaMemPool_t *pool, zbuf_
   if (pool_kind[device] == POOL_NONE) {
     int supported = 0;
     cudaError_t e = cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device);
-    if (e != cudaSuccess) return zbuf__cuda_error(e, "cudaDeviceGetAttribute(cudaDevAttrMemoryPoolsSupported)", err);
+    if (e != cudaSuccess)
+      return zbuf__cuda_error(e, "cudaDeviceGetAttribute(cudaDevAttrMemoryPoolsSupported)", err);
     if (!supported) {
       pool_kind[device] = POOL_PLAIN;
     } else {
@@ -182,7 +185,7 @@ static zbuf_status device_pool(int device, int *kind, cudaMemPool_t *pool, zbuf_
 }
 
 static zbuf_status device_alloc(int device, size_t size, void **out, zbuf_error *err) {
-  device_scope scope;
+  zbuf__device_scope scope;
   ZBUF_RETURN_NOT_OK(scope.enter(device, err));
   int kind = POOL_NONE;
   cudaMemPool_t pool = nullptr;
@@ -224,7 +227,7 @@ static zbuf_status device_alloc(int device, size_t size, void **out, zbuf_error 
 }
 
 static void device_free(int device, void *p) {
-  device_scope scope;
+  zbuf__device_scope scope;
   if (scope.enter(device, NULL) != ZBUF_OK) return;
   int kind = POOL_NONE;
   cudaMemPool_t pool = nullptr;
@@ -233,6 +236,14 @@ static void device_free(int device, void *p) {
    * this thread's stream is safe. A failure here has no one to report to; the error slot is cleared. */
   cudaError_t e = kind == POOL_PLAIN ? cudaFree(p) : cudaFreeAsync(p, current_stream());
   if (e != cudaSuccess) (void)cudaGetLastError();
+}
+
+extern "C" zbuf_status zbuf__cuda_device_alloc(int device, size_t size, void **out, zbuf_error *err) {
+  return device_alloc(device, size, out, err);
+}
+
+extern "C" void zbuf__cuda_device_free(int device, void *p) {
+  if (p != nullptr) device_free(device, p);
 }
 
 static zbuf_status cuda_alloc(zbuf_device device, size_t size, void **out, zbuf_error *err) {
@@ -296,11 +307,12 @@ static zbuf_status cuda_copy(void *dst, zbuf_device dst_dev, const void *src, zb
   ZBUF_RETURN_NOT_OK(cuda_check(dst_is_dev ? dst_dev : src_dev, err));
   if (dst_is_dev && src_is_dev) ZBUF_RETURN_NOT_OK(cuda_check(src_dev, err));
   int device = (int)(dst_is_dev ? dst_dev.id : src_dev.id);
-  device_scope scope;
+  zbuf__device_scope scope;
   ZBUF_RETURN_NOT_OK(scope.enter(device, err));
   cudaStream_t s = current_stream();
   if (dst_is_dev && src_is_dev) {
-    if (dst_dev.id == src_dev.id && dst != src && ranges_overlap(dst, src, n))
+    if (dst_dev.id == src_dev.id && dst == src) return ZBUF_OK;
+    if (dst_dev.id == src_dev.id && ranges_overlap(dst, src, n))
       return copy_overlapping(dst, src, n, device, s, err);
     return copy_direct(dst, src, n, s, "cudaMemcpyAsync (device to device)", err);
   }
@@ -311,7 +323,8 @@ static zbuf_status cuda_copy(void *dst, zbuf_device dst_dev, const void *src, zb
     return dst_is_dev ? zbuf__staged_to_device(dst, src, n, (void *)s, err)
                       : zbuf__staged_to_host(dst, src, n, (void *)s, err);
   }
-  return copy_direct(dst, src, n, s, dst_is_dev ? "cudaMemcpyAsync (host to device)" : "cudaMemcpyAsync (device to host)",
+  return copy_direct(dst, src, n, s,
+                     dst_is_dev ? "cudaMemcpyAsync (host to device)" : "cudaMemcpyAsync (device to host)",
                      err);
 }
 

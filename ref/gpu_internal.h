@@ -26,6 +26,11 @@ void *zbuf__cuda_stream(void);
  * for KiB, MiB, GiB); `fallback` when unset or unreadable. */
 size_t zbuf__env_size(const char *name, size_t fallback);
 
+/* Device memory from the backend's per-device pool, for temporaries of the backend itself: not counted in the
+ * allocation stats and not subject to fault injection. Usable from any stream on return. */
+zbuf_status zbuf__cuda_device_alloc(int device, size_t size, void **out, zbuf_error *err);
+void zbuf__cuda_device_free(int device, void *p);
+
 /* ---- the pinned host pool (gpu_pinned_pool.cu) ----
  * Page-locked host memory in power-of-two size classes from 4 KiB to 256 MiB, kept for reuse after free.
  * The pool holds at most `cap` bytes (in use + idle; ZBUF_PINNED_POOL_MAX, default 1 GiB); a request that
@@ -42,8 +47,8 @@ typedef struct zbuf__pinned_stats {
 
 /* size > 0 bytes of pinned host memory (at least size; a pooled block has its class's size). */
 zbuf_status zbuf__pinned_alloc(size_t size, void **out, zbuf_error *err);
-/* Returns memory from zbuf__pinned_alloc to the pool, or to CUDA when it came from outside the pool. NULL is a
- * no-op. */
+/* Returns memory from zbuf__pinned_alloc to the pool, or to CUDA when it came from outside the pool. NULL is
+ * a no-op. */
 void zbuf__pinned_free(void *p);
 zbuf__pinned_stats zbuf__pinned_stats_get(void);
 /* Sets the cap (tests; the environment sets it otherwise) and gives idle memory above it back to CUDA. */
@@ -58,9 +63,9 @@ void zbuf__pinned_trim(void);
 size_t zbuf__staging_threshold(void);
 
 /* n bytes between pageable host memory and device memory of the current device, through two pinned chunks
- * (ZBUF_STAGING_CHUNK, default 8 MiB) so that the CPU copy of one chunk overlaps the DMA of the other. Ordered
- * on `stream` (a cudaStream_t) and complete on return. When no pinned chunk can be had, falls back to one
- * plain cudaMemcpyAsync (correct, slower). */
+ * (ZBUF_STAGING_CHUNK, default 8 MiB) so that the CPU copy of one chunk overlaps the DMA of the other.
+ * Ordered on `stream` (a cudaStream_t) and complete on return. When no pinned chunk can be had, falls back to
+ * one plain cudaMemcpyAsync (correct, slower). */
 zbuf_status zbuf__staged_to_device(void *dst, const void *src, size_t n, void *stream, zbuf_error *err);
 zbuf_status zbuf__staged_to_host(void *dst, const void *src, size_t n, void *stream, zbuf_error *err);
 
@@ -69,5 +74,18 @@ uint64_t zbuf__staging_count(void);
 
 #ifdef __cplusplus
 }
+
+/* Sets the current device for the scope of one operation and restores the caller's on exit. */
+class zbuf__device_scope {
+ public:
+  zbuf__device_scope() = default;
+  zbuf__device_scope(const zbuf__device_scope &) = delete;
+  zbuf__device_scope &operator=(const zbuf__device_scope &) = delete;
+  ~zbuf__device_scope();
+  zbuf_status enter(int device, zbuf_error *err);
+
+ private:
+  int prev_ = -1;
+};
 #endif
 #endif

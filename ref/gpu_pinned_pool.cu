@@ -78,7 +78,7 @@ void free_all(const std::vector<void *> &blocks) {
     if (cudaFreeHost(b) != cudaSuccess) (void)cudaGetLastError();
 }
 
-}  // namespace
+} // namespace
 
 extern "C" zbuf_status zbuf__pinned_alloc(size_t size, void **out, zbuf_error *err) {
   pinned_pool &p = pool();

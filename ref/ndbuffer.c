@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "kernels_device.h"
 #include "ndbuffer_internal.h"
 
 /* ---- shape and stride arithmetic ---- */
@@ -273,15 +274,22 @@ zbuf_status zbuf__ndbuffer_convert(const zbuf__view *src, zbuf_device src_dev, z
     if (zbuf_dtype_equal(src->dtype, dst_dtype) && view_is_contiguous(src, ZBUF_ORDER_C)) {
       st = zbuf__mem_copy(dst.data, dst_dev, src->data, src_dev, r->block->size, err);
     } else {
-      zbuf__staged s, d;
-      st = zbuf__stage(src, src_dev, 1, &s, err);
-      if (st == ZBUF_OK) {
-        st = zbuf__stage(&dst, dst_dev, 0, &d, err);
+      /* Both sides in one CUDA device: the device kernels, for the dtypes they cover; otherwise (and in
+       * every other pairing) the host kernel on staged copies. */
+      st = ZBUF_EUNSUPPORTED;
+      if (src_dev.type == ZBUF_DEVICE_CUDA && zbuf_device_equal(src_dev, dst_dev))
+        st = zbuf__device_copy(&dst, src, dst_dev, err);
+      if (st == ZBUF_EUNSUPPORTED) {
+        zbuf__staged s, d;
+        st = zbuf__stage(src, src_dev, 1, &s, err);
         if (st == ZBUF_OK) {
-          zbuf__kernel_copy(&d.view, &s.view);
-          st = zbuf__unstage(&d, 1, err);
+          st = zbuf__stage(&dst, dst_dev, 0, &d, err);
+          if (st == ZBUF_OK) {
+            zbuf__kernel_copy(&d.view, &s.view);
+            st = zbuf__unstage(&d, 1, err);
+          }
+          zbuf__unstage(&s, 0, NULL);
         }
-        zbuf__unstage(&s, 0, NULL);
       }
     }
   }

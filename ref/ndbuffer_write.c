@@ -3,6 +3,7 @@
  * allocation it needs before the first element changes, so a failure leaves dst as it was. */
 #include <string.h>
 
+#include "kernels_device.h"
 #include "ndbuffer_internal.h"
 
 /* A view of value broadcast to `shape` (NumPy's rules for assignment: value's axes align with the trailing
@@ -53,6 +54,8 @@ static int spans_overlap(const zbuf__view *a, const zbuf__view *b) {
 static zbuf_status fill_desc(const zbuf_ndbuffer *sel, const void *value, zbuf_error *err) {
   if (zbuf__shape_size(sel->ndim, sel->shape) == 0) return ZBUF_OK;
   zbuf__view v = zbuf__ndbuffer_view(sel);
+  zbuf_status dst_st = zbuf__device_fill(&v, value, sel->block->device, err);
+  if (dst_st != ZBUF_EUNSUPPORTED) return dst_st;
   zbuf__staged s;
   ZBUF_RETURN_NOT_OK(zbuf__stage(&v, sel->block->device, 0, &s, err));
   zbuf__kernel_fill(&s.view, value);
@@ -75,6 +78,20 @@ zbuf_status zbuf_ndbuffer_set_item(zbuf_ndbuffer *dst, size_t nidx, const zbuf_i
    * copied first (NumPy does the same); so is a value the CPU cannot read. */
   zbuf_device vdev = value->block->device, ddev = dst->block->device;
   zbuf_ndbuffer *tmp = NULL;
+  /* Value and selection in one CUDA device: the device kernels, for the dtypes they cover (a value that
+   * overlaps the selection is first copied within the device). */
+  if (ddev.type == ZBUF_DEVICE_CUDA && zbuf_device_equal(vdev, ddev)) {
+    zbuf__view dbv = bv;
+    if (spans_overlap(&dv, &vv)) {
+      ZBUF_RETURN_NOT_OK(zbuf__ndbuffer_convert(&vv, vdev, vdev, value->dtype, 0, NULL, &tmp, err));
+      zbuf__view tv = zbuf__ndbuffer_view(tmp);
+      broadcast_view(&tv, sel.ndim, sel.shape, "value", &dbv, NULL);
+    }
+    zbuf_status dst_st = zbuf__device_copy(&dv, &dbv, ddev, err);
+    zbuf_ndbuffer_release(tmp);
+    tmp = NULL;
+    if (dst_st != ZBUF_EUNSUPPORTED) return dst_st;
+  }
   if (!zbuf_device_is_host(vdev) || (zbuf_device_is_host(ddev) && spans_overlap(&dv, &vv))) {
     ZBUF_RETURN_NOT_OK(zbuf__ndbuffer_convert(&vv, vdev, ZBUF_CPU, value->dtype, 0, NULL, &tmp, err));
     zbuf__view tv = zbuf__ndbuffer_view(tmp);
@@ -110,11 +127,24 @@ static int is_real_float(zbuf_dtype_kind k) {
   return k == ZBUF_FLOAT16 || k == ZBUF_FLOAT32 || k == ZBUF_FLOAT64;
 }
 
-/* Compares a with b (already broadcast to a's shape, same dtype, host-addressable); the one place
- * comparisons run their loop. */
-static zbuf_status equal_views(const zbuf_ndbuffer *a, const zbuf__view *b, int mode, int equal_nan,
-                               int *equal, zbuf_error *err) {
+static int all_strides_zero(const zbuf__view *v) {
+  for (size_t k = 0; k < v->ndim; k++)
+    if (v->strides[k] != 0) return 0;
+  return 1;
+}
+
+/* Compares a with b (already broadcast to a's shape, same dtype; host-addressable, or in a's CUDA device
+ * when b_on_device); the one place comparisons run their loop. For a in a CUDA device the device kernels
+ * compare when they cover the dtype (always when b_on_device: the caller checked), else a is staged. */
+static zbuf_status equal_views(const zbuf_ndbuffer *a, const zbuf__view *b, int b_on_device, int mode,
+                               int equal_nan, int *equal, zbuf_error *err) {
   zbuf__view av = zbuf__ndbuffer_view(a);
+  if (a->block->device.type == ZBUF_DEVICE_CUDA && (b_on_device || all_strides_zero(b))) {
+    zbuf_status st = zbuf__device_equal(&av, b, !b_on_device, mode, equal_nan, a->block->device, equal, err);
+    if (st != ZBUF_EUNSUPPORTED) return st;
+    if (b_on_device)
+      return zbuf_error_set(err, ZBUF_EINTERNAL, "the device comparison refused a dtype it claims to cover");
+  }
   zbuf__staged s;
   ZBUF_RETURN_NOT_OK(zbuf__stage(&av, a->block->device, 1, &s, err));
   *equal = zbuf__kernel_equal(&s.view, b, mode, equal_nan) ? 1 : 0;
@@ -148,7 +178,7 @@ zbuf_status zbuf_ndbuffer_all_equal_scalar(const zbuf_ndbuffer *a, const void *v
   b.dtype = a->dtype;
   b.ndim = a->ndim;
   memcpy(b.shape, a->shape, a->ndim * sizeof a->shape[0]);
-  return equal_views(a, &b, mode, equal_nan, equal, err);
+  return equal_views(a, &b, 0, mode, equal_nan, equal, err);
 }
 
 zbuf_status zbuf_ndbuffer_all_equal(const zbuf_ndbuffer *a, const zbuf_ndbuffer *b, int equal_nan, int *equal,
@@ -165,7 +195,11 @@ zbuf_status zbuf_ndbuffer_all_equal(const zbuf_ndbuffer *a, const zbuf_ndbuffer 
   /* b is cast to a's dtype (and brought to the host) before comparing: a copy of b's own elements, which
    * are never more than the broadcast ones. */
   zbuf_ndbuffer *tmp = NULL;
-  if (!zbuf_dtype_equal(a->dtype, b->dtype) || !zbuf_device_is_host(b->block->device)) {
+  /* b in a's CUDA device with a's dtype stays there when the device kernels can compare it. */
+  zbuf_device adev = a->block->device;
+  int on_device = adev.type == ZBUF_DEVICE_CUDA && zbuf_device_equal(adev, b->block->device) &&
+                  zbuf_dtype_equal(a->dtype, b->dtype) && zbuf__device_equal_covers(a->dtype);
+  if (!on_device && (!zbuf_dtype_equal(a->dtype, b->dtype) || !zbuf_device_is_host(b->block->device))) {
     ZBUF_RETURN_NOT_OK(zbuf__ndbuffer_convert(&bv, b->block->device, ZBUF_CPU, a->dtype, 0, NULL, &tmp, err));
     zbuf__view tv = zbuf__ndbuffer_view(tmp);
     broadcast_view(&tv, a->ndim, a->shape, "b", &bb, NULL);
@@ -179,9 +213,18 @@ zbuf_status zbuf_ndbuffer_all_equal(const zbuf_ndbuffer *a, const zbuf_ndbuffer 
     zbuf__view zv = bb;
     zv.data = (char *)(uintptr_t)zero;
     memset(zv.strides, 0, sizeof zv.strides);
-    if (zbuf__kernel_equal(&bb, &zv, ZBUF__EQ_VALUE, 0)) mode = ZBUF__EQ_BITS;
+    int all_zero = 0;
+    if (on_device) {
+      zbuf_status zst = zbuf__device_equal(&bb, &zv, 1, ZBUF__EQ_VALUE, 0, adev, &all_zero, err);
+      if (zst == ZBUF_EUNSUPPORTED)
+        zst = zbuf_error_set(err, ZBUF_EINTERNAL, "the device comparison refused a dtype it claims to cover");
+      if (zst != ZBUF_OK) return zst;
+    } else {
+      all_zero = zbuf__kernel_equal(&bb, &zv, ZBUF__EQ_VALUE, 0);
+    }
+    if (all_zero) mode = ZBUF__EQ_BITS;
   }
-  zbuf_status st = equal_views(a, &bb, mode, equal_nan, equal, err);
+  zbuf_status st = equal_views(a, &bb, on_device, mode, equal_nan, equal, err);
   zbuf_ndbuffer_release(tmp);
   return st;
 }

@@ -25,6 +25,10 @@ enum { VX_NOPS = sizeof vx_ops / sizeof vx_ops[0] };
 
 #define VX_FORMAT "zbuf-vectors/1"
 
+/* The parsed vector files, kept reachable for the life of the process (the registered cases point into them),
+ * so that LeakSanitizer does not report them as leaks at exit. */
+static cJSON *vx_docs[VX_NOPS];
+
 /* ---------------------------------------------------------------------------------------------------------
  * Registration */
 
@@ -140,6 +144,11 @@ static void vx_register_file(const char *dir, const char *op, const char *clause
     int n = 0;
     const cJSON *c;
     cJSON_ArrayForEach(c, cases) vx_register_case(op, file, clause, c, n++);
+    for (size_t i = 0; i < VX_NOPS; i++)
+      if (!vx_docs[i]) {
+        vx_docs[i] = doc;
+        break;
+      }
     return;
   }
   cJSON_Delete(doc);

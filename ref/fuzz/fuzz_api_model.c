@@ -256,6 +256,7 @@ static void op_buf_combine(input *in) {
   int slot = (int)(get(in) % NSLOT), a = (int)(get(in) % NSLOT), b = (int)(get(in) % NSLOT);
   if (!bufs[a].h || !bufs[b].h) return;
   int64_t la = bufs[a].len, lb = bufs[b].len;
+  if (la + lb > 4096) return; /* repeated self-combines would double the length up to 2^64 */
   int m = new_mem(la + lb);
   if (m < 0) return;
   if (la) memcpy(mems[m].bytes, mems[bufs[a].m].bytes + bufs[a].off, (size_t)la);
@@ -481,10 +482,10 @@ static void op_nd_set_item(input *in) {
   int ok = get_index(in, &nds[dst], &nidx, idx, &sel, &want);
   const mnd *v = &nds[val];
   if (v->kind == K_F64 && sel.kind != K_F64) return; /* see the header comment */
-  /* NumPy broadcasting: value's axes align with the selection's last axes, each equal or 1. */
-  if (ok && v->ndim > sel.ndim) ok = 0, want = ZBUF_EINVAL;
+  /* NumPy broadcasting: value's axes align with the selection's last axes, each equal or 1; as NumPy's
+   * __setitem__ does, value may have extra leading axes if they are all 1. */
   for (size_t d = 0; ok && d < v->ndim; d++) {
-    int64_t ve = v->shape[v->ndim - 1 - d], se = sel.shape[sel.ndim - 1 - d];
+    int64_t ve = v->shape[v->ndim - 1 - d], se = d < sel.ndim ? sel.shape[sel.ndim - 1 - d] : 1;
     if (ve != se && ve != 1) ok = 0, want = ZBUF_EINVAL;
   }
   zbuf_status st = zbuf_ndbuffer_set_item(nds[dst].h, nidx, idx, v->h, NULL);

@@ -343,3 +343,30 @@ TEST(round_trip_of_a_negative_stride_view_imports_its_own_export) {
   zbuf_ndbuffer_release(r);
   zbuf_ndbuffer_release(a);
 }
+
+/* Found by fuzz_bad_args (UBSan: pointer overflow): strides or a byte_offset that place elements outside the
+ * address space (below address 0, or past its end) are refused, without computing the out-of-range pointer. */
+TEST(import_rejects_tensors_whose_elements_leave_the_address_space) {
+  zbuf_error e = {0}, *err = &e;
+  int8_t mem[4] = {0};
+  producer p;
+  zbuf_ndbuffer *a = SENTINEL;
+
+  /* element 1 would lie 2^62 bytes below element 0, which is a user-space address well below 2^62 */
+  producer_init(&p, mem, 1, zbuf_dlpack_dtype(ZBUF_INT8));
+  p.shape[0] = 2;
+  p.strides[0] = -((int64_t)1 << 62);
+  p.managed.dl_tensor.strides = p.strides;
+  ASSERT_STATUS(ZBUF_EINVAL, zbuf_ndbuffer_from_dlpack(&p.managed, &a, err), err);
+
+  /* upwards: data + byte_offset + (INT64_MAX - 1) is past the end of a 64-bit address space */
+  producer_init(&p, mem, 1, zbuf_dlpack_dtype(ZBUF_INT8));
+  p.shape[0] = 2;
+  p.strides[0] = INT64_MAX - 1;
+  p.managed.dl_tensor.strides = p.strides;
+  p.managed.dl_tensor.byte_offset = (uint64_t)INT64_MAX;
+  ASSERT_STATUS(ZBUF_EINVAL, zbuf_ndbuffer_from_dlpack(&p.managed, &a, err), err);
+
+  ASSERT(a == SENTINEL);
+  ASSERT_INT_EQ(atomic_load(&p.deleted), 0);
+}

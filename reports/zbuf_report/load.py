@@ -24,6 +24,26 @@ class ReportError(Exception):
         self.what = what
 
 
+def _unclosed(text):
+    """True when the text ends inside a string or with an object or array still open."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return in_string or depth > 0
+
+
 def _parse_json(path):
     try:
         with open(path, "rb") as f:
@@ -39,11 +59,11 @@ def _parse_json(path):
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        # An error at the very end of the text means the document stopped before it was complete: say so, since
-        # that is what an interrupted run leaves behind.
-        if not text[e.pos:].strip():
-            raise ReportError(path, "truncated JSON: the text ends at line %d before the document is complete "
-                                    "(%s)" % (e.lineno, e.msg))
+        # A document that stops inside a string or with brackets still open was cut short: say so, since that is
+        # what an interrupted run or a full disk leaves behind.
+        if not text[e.pos:].strip() or _unclosed(text):
+            raise ReportError(path, "truncated JSON: the text stops at line %d before the document is complete "
+                                    "(%d bytes; an interrupted run?)" % (text.rstrip().count("\n") + 1, len(raw)))
         raise ReportError(path, "malformed JSON at line %d column %d: %s" % (e.lineno, e.colno, e.msg))
 
 

@@ -4,7 +4,8 @@
  *   entry-crash   the entry call itself dies with SIGSEGV (every test: CRASH)
  *   entry-hang    the entry call never returns (every test: TIMEOUT)
  *   exit-zero     buffer_from_bytes calls _exit(0): a child that exits "successfully" without reporting a
- *                 result must not pass (FAIL, or UNRESOLVED; never PASS)
+ *                 result must not pass (the harness says CRASH: "exited with status 0 without reporting
+ *                 a result"; never PASS)
  *   abort         buffer_from_bytes calls abort() (CRASH)
  *   release-hang  buffer_release never returns: the hang is in the clean-up, after the checks (TIMEOUT)
  *   null-out      buffer_from_bytes returns OK without setting *out (FAIL or CRASH; never PASS) */
