@@ -223,7 +223,7 @@ zbuf_status zbuf_ndbuffer_from_dlpack(DLManagedTensor *tensor, zbuf_ndbuffer **o
         __builtin_sub_overflow(first, (uintptr_t)0 - (uintptr_t)lo, &low) ||
         __builtin_add_overflow(first, (uintptr_t)hi, &high))
       return zbuf_error_set(err, ZBUF_EINVAL,
-                            "tensor data + byte_offset %llu with its strides reaches outside the address space",
+                            "tensor data + byte_offset %llu with its strides reach outside the address space",
                             (unsigned long long)t->byte_offset);
     start = (char *)low;
   }

@@ -9,6 +9,8 @@
  * not broadcast, an index out of range, a step of 0) zbuf must fail and leave *out untouched; where the model
  * says it is valid zbuf must succeed. At the end everything is released and zbuf_alloc_stats must be zero.
  *
+ * The calls: from_bytes, slice, set_slice, combine, release, create, from_host, from_buffer, reshape,
+ * transpose, get_item, set_item, fill, astype, copy, squeeze, a DLPack export + import, all_equal_scalar.
  * Dtypes are uint8, int32 and float64 in native order. Casts from float64 to an integer type are left out:
  * NumPy's result for NaN or out-of-range values is platform-specific, so the model could not say what is
  * right. Build: cmake -DZBUF_FUZZ=ON with clang (see docs/reliability.md). */
@@ -17,14 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zbuf/dlpack.h"
+
 #include "internal.h"
 
-#define CHECK(cond)                                                                               \
-  do {                                                                                            \
-    if (!(cond)) {                                                                                \
+#define CHECK(cond)                                                                                       \
+  do {                                                                                                    \
+    if (!(cond)) {                                                                                        \
       fprintf(stderr, "fuzz_api_model: %s:%d: model and zbuf disagree: %s\n", __FILE__, __LINE__, #cond); \
-      abort();                                                                                    \
-    }                                                                                             \
+      abort();                                                                                            \
+    }                                                                                                     \
   } while (0)
 
 enum { NSLOT = 4, MAXMEM = 96, MAXD = 3, MAXOPS = 64 };
@@ -248,8 +252,9 @@ static void op_buf_set_slice(input *in) {
     return;
   }
   CHECK(st == ZBUF_OK);
-  if (count > 0) memmove(mems[bufs[dst].m].bytes + bufs[dst].off + start, mems[bufs[val].m].bytes + bufs[val].off,
-                         (size_t)count);
+  if (count > 0)
+    memmove(mems[bufs[dst].m].bytes + bufs[dst].off + start, mems[bufs[val].m].bytes + bufs[val].off,
+            (size_t)count);
 }
 
 static void op_buf_combine(input *in) {
@@ -299,8 +304,8 @@ static void op_nd_from_host(input *in) {
   if (a.m < 0) return;
   for (int64_t i = 0; i < mems[a.m].size; i++) mems[a.m].bytes[i] = (uint8_t)get(in);
   c_strides(a.ndim, a.shape, isz[kind], 0, a.strides);
-  CHECK(zbuf_ndbuffer_from_host(ZBUF_CPU, mems[a.m].bytes, a.ndim, a.shape, NULL, zbuf_dtype_native(kinds[kind]),
-                                &a.h, NULL) == ZBUF_OK);
+  CHECK(zbuf_ndbuffer_from_host(ZBUF_CPU, mems[a.m].bytes, a.ndim, a.shape, NULL,
+                                zbuf_dtype_native(kinds[kind]), &a.h, NULL) == ZBUF_OK);
   /* from_host copies: the model's block is the copy, the source bytes are not the array's memory. */
   put_nd(slot, a);
 }
@@ -490,7 +495,8 @@ static void op_nd_set_item(input *in) {
   }
   zbuf_status st = zbuf_ndbuffer_set_item(nds[dst].h, nidx, idx, v->h, NULL);
   if (!ok) {
-    if (st != want) fprintf(stderr, "set_item: zbuf says %s, the model %s\n", zbuf_status_name(st), zbuf_status_name(want));
+    if (st != want)
+      fprintf(stderr, "set_item: zbuf says %s, the model %s\n", zbuf_status_name(st), zbuf_status_name(want));
     CHECK(st == want); /* dst unchanged: check_all compares it with the untouched model */
     return;
   }
@@ -521,7 +527,8 @@ static void op_nd_fill(input *in) {
   for (int i = 0; i < 8; i++) value[i] = (uint8_t)get(in);
   if (!nds[dst].h) return;
   CHECK(zbuf_ndbuffer_fill(nds[dst].h, value, NULL) == ZBUF_OK);
-  for (int64_t i = 0; i < nd_size(&nds[dst]); i++) memcpy(nd_elem(&nds[dst], i), value, (size_t)isz[nds[dst].kind]);
+  for (int64_t i = 0; i < nd_size(&nds[dst]); i++)
+    memcpy(nd_elem(&nds[dst], i), value, (size_t)isz[nds[dst].kind]);
 }
 
 static void op_nd_astype_or_copy(input *in, int copy) {
@@ -561,13 +568,63 @@ static void op_nd_squeeze(input *in) {
   put_nd(slot, a);
 }
 
+/* Export to DLPack and import the tensor again: the result shares src's memory with the same layout. */
+static void op_nd_dlpack_round_trip(input *in) {
+  int slot = (int)(get(in) % NSLOT), src = (int)(get(in) % NSLOT);
+  if (!nds[src].h) return;
+  DLManagedTensor *t = NULL;
+  CHECK(zbuf_ndbuffer_to_dlpack(nds[src].h, &t, NULL) == ZBUF_OK);
+  mnd a = nds[src];
+  a.h = NULL;
+  if (zbuf_ndbuffer_from_dlpack(t, &a.h, NULL) != ZBUF_OK) {
+    t->deleter(t);
+    CHECK(!"the import of zbuf's own export failed");
+  }
+  if (nd_size(&a) > 0) {
+    CHECK(zbuf_ndbuffer_data(a.h) == zbuf_ndbuffer_data(nds[src].h));
+    for (size_t d = 0; d < a.ndim; d++)
+      if (a.shape[d] > 1) CHECK(zbuf_ndbuffer_strides(a.h)[d] == a.strides[d]);
+  }
+  put_nd(slot, a);
+}
+
+/* all_equal_scalar: integers compare by value (= bits here), float64 by bit pattern except that NaN equals
+ * NaN (any payload) exactly when equal_nan is set (the rules of ndbuffer.h). */
+static void op_nd_all_equal_scalar(input *in) {
+  int src = (int)(get(in) % NSLOT), equal_nan = (int)(get(in) & 1), pick = (int)(get(in) & 1);
+  uint8_t value[8];
+  for (int i = 0; i < 8; i++) value[i] = (uint8_t)get(in);
+  if (!nds[src].h) return;
+  const mnd *a = &nds[src];
+  int64_t n = nd_size(a), item = isz[a->kind];
+  if (pick && n > 0) memcpy(value, nd_elem(a, 0), (size_t)item); /* often all-equal, not only by chance */
+  int want = 1;
+  for (int64_t i = 0; i < n && want; i++) {
+    const uint8_t *e = nd_elem(a, i);
+    if (a->kind == K_F64) {
+      double x, y;
+      memcpy(&x, e, 8);
+      memcpy(&y, value, 8);
+      if (x != x || y != y)
+        want = x != x && y != y && equal_nan;
+      else
+        want = memcmp(e, value, 8) == 0;
+    } else {
+      want = memcmp(e, value, (size_t)item) == 0;
+    }
+  }
+  int got = -1;
+  CHECK(zbuf_ndbuffer_all_equal_scalar(a->h, value, equal_nan, &got, NULL) == ZBUF_OK);
+  CHECK(got == want);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   input in = {data, size};
   memset(bufs, 0, sizeof bufs);
   memset(nds, 0, sizeof nds);
   nmems = 0;
   for (int ops = 0; ops < MAXOPS && in.n > 0; ops++) {
-    unsigned op = get(&in) % 16;
+    unsigned op = get(&in) % 18;
     switch (op) {
       case 0: op_buf_from_bytes(&in); break;
       case 1: op_buf_slice(&in); break;
@@ -584,7 +641,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       case 12: op_nd_fill(&in); break;
       case 13: op_nd_astype_or_copy(&in, 0); break;
       case 14: op_nd_astype_or_copy(&in, 1); break;
-      default: op_nd_squeeze(&in); break;
+      case 15: op_nd_squeeze(&in); break;
+      case 16: op_nd_dlpack_round_trip(&in); break;
+      default: op_nd_all_equal_scalar(&in); break;
     }
     check_all();
   }

@@ -17,12 +17,12 @@
 
 #include "internal.h"
 
-#define CHECK(cond)                                                                            \
-  do {                                                                                         \
-    if (!(cond)) {                                                                             \
+#define CHECK(cond)                                                                           \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
       fprintf(stderr, "fuzz_bad_args: %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      abort();                                                                                 \
-    }                                                                                          \
+      abort();                                                                                \
+    }                                                                                         \
   } while (0)
 
 typedef struct input {
@@ -37,8 +37,23 @@ static unsigned get(input *in) {
 
 /* An int64 that is often an edge value, otherwise small or raw. */
 static int64_t get_i64(input *in) {
-  static const int64_t edges[] = {0, 1, -1, 2, -2, 3, 7, -7, 64, INT64_MAX, INT64_MIN, INT64_MAX - 1,
-                                  INT64_MIN + 1, INT32_MAX, INT32_MIN, (int64_t)1 << 32, (int64_t)1 << 62,
+  static const int64_t edges[] = {0,
+                                  1,
+                                  -1,
+                                  2,
+                                  -2,
+                                  3,
+                                  7,
+                                  -7,
+                                  64,
+                                  INT64_MAX,
+                                  INT64_MIN,
+                                  INT64_MAX - 1,
+                                  INT64_MIN + 1,
+                                  INT32_MAX,
+                                  INT32_MIN,
+                                  (int64_t)1 << 32,
+                                  (int64_t)1 << 62,
                                   -((int64_t)1 << 62)};
   unsigned sel = get(in);
   if (sel < 128) return (int64_t)(sel % 16) - 4;
@@ -150,7 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       for (size_t d = 0; d < ndim; d++) shape[d] = get_i64(&in);
       zbuf_dtype dt = get_dtype(&in);
       zbuf_order order = (zbuf_order)((int)get(&in) % 4 - 1);
-      int valid = ndim <= ZBUF_MAX_NDIM && zbuf_dtype_is_valid(dt) && (order == ZBUF_ORDER_C || order == ZBUF_ORDER_F);
+      int valid = ndim <= ZBUF_MAX_NDIM && zbuf_dtype_is_valid(dt) &&
+                  (order == ZBUF_ORDER_C || order == ZBUF_ORDER_F);
       /* NumPy's rule: extents >= 0, and the product of the non-zero extents times the itemsize fits in int64
        * even when another extent is zero. */
       int64_t bytes = valid ? (int64_t)zbuf_dtype_itemsize(dt) : 0, zero = 0;
@@ -160,8 +176,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (shape[d] > 0 && __builtin_mul_overflow(bytes, shape[d], &bytes)) valid = 0;
       }
       if (valid && !zero && bytes > (1 << 20)) break; /* valid but too big to allocate here */
-      zbuf_status st = (get(&in) & 1) ? zbuf_ndbuffer_empty(ZBUF_CPU, ndim, shape, dt, order, &out, &err)
-                                      : zbuf_ndbuffer_create(ZBUF_CPU, ndim, shape, dt, order, NULL, &out, &err);
+      zbuf_status st = (get(&in) & 1)
+                           ? zbuf_ndbuffer_empty(ZBUF_CPU, ndim, shape, dt, order, &out, &err)
+                           : zbuf_ndbuffer_create(ZBUF_CPU, ndim, shape, dt, order, NULL, &out, &err);
       CHECK((st == ZBUF_OK) == valid);
       finish(st, out, &err);
       break;
@@ -200,7 +217,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t n = get_ndim(&in);
       for (size_t d = 0; d < n; d++) axes[d] = get_i64(&in);
       const int64_t *ax = (get(&in) & 1) ? axes : NULL;
-      finish(squeeze ? zbuf_ndbuffer_squeeze(a, n, ax, &out, &err) : zbuf_ndbuffer_transpose(a, n, ax, &out, &err),
+      finish(squeeze ? zbuf_ndbuffer_squeeze(a, n, ax, &out, &err)
+                     : zbuf_ndbuffer_transpose(a, n, ax, &out, &err),
              out, &err);
       zbuf_ndbuffer_release(a);
       break;
@@ -284,7 +302,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       t.deleter = count_deleter;
       deleter_calls = 0;
       zbuf_status st = zbuf_ndbuffer_from_dlpack(&t, &out, &err);
-      /* The memory is not read: a producer's strides cannot be checked against a size DLPack does not give. */
+      /* The memory is not read: a producer's strides cannot be checked against a size DLPack does not give.
+       */
       if (st == ZBUF_OK) {
         CHECK(out != NULL && deleter_calls == 0);
         zbuf_ndbuffer_release(out);

@@ -44,7 +44,7 @@ typedef struct fixture {
 typedef struct fi_case {
   const char *name;
   int needs; /* a memory space the case needs besides the CPU: NONE, PINNED_SPACE or CUDA_SPACE */
-  void (*setup)(fixture *f);             /* makes the inputs, with injection disarmed */
+  void (*setup)(fixture *f);                      /* makes the inputs, with injection disarmed */
   zbuf_status (*op)(fixture *f, zbuf_error *err); /* the operation under test, writing f->out_* */
 } fi_case;
 
@@ -70,10 +70,10 @@ static void count_deleter(DLManagedTensor *self) {
 
 /* ---- input makers ---- */
 
-static const unsigned char pattern[64] = {
-    1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
-    23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
-    45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
+static const unsigned char pattern[64] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                          17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+                                          33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48,
+                                          49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
 
 static zbuf_buffer *make_buf(zbuf_device dev, size_t n) {
   zbuf_buffer *b = NULL;
@@ -149,7 +149,8 @@ static zbuf_status op_buffer_create_zero_length(fixture *f, zbuf_error *err) {
 }
 static unsigned char wrapped_bytes[32];
 static zbuf_status op_buffer_wrap(fixture *f, zbuf_error *err) {
-  return zbuf_buffer_wrap(ZBUF_CPU, wrapped_bytes, sizeof wrapped_bytes, count_release, NULL, &f->out_buf, err);
+  return zbuf_buffer_wrap(ZBUF_CPU, wrapped_bytes, sizeof wrapped_bytes, count_release, NULL, &f->out_buf,
+                          err);
 }
 static zbuf_status op_buffer_from_buffer_same_space(fixture *f, zbuf_error *err) {
   return zbuf_buffer_from_buffer(ZBUF_CPU, f->buf[0], &f->out_buf, err);
@@ -213,14 +214,16 @@ static zbuf_status op_nd_from_host_strided(fixture *f, zbuf_error *err) {
 }
 static int32_t wrapped_elements[24];
 static zbuf_status op_nd_wrap(fixture *f, zbuf_error *err) {
-  return zbuf_ndbuffer_wrap(ZBUF_CPU, wrapped_elements, 2, shape46, NULL, I32, count_release, NULL, &f->out_nd,
-                            err);
+  return zbuf_ndbuffer_wrap(ZBUF_CPU, wrapped_elements, 2, shape46, NULL, I32, count_release, NULL,
+                            &f->out_nd, err);
 }
 static zbuf_status op_nd_from_buffer(fixture *f, zbuf_error *err) {
   const int64_t shape[2] = {-1, 4};
   return zbuf_ndbuffer_from_buffer(f->buf[0], 2, shape, I32, &f->out_nd, err);
 }
-static zbuf_status op_nd_to_host(fixture *f, zbuf_error *err) { return zbuf_ndbuffer_to_host(f->nd[0], &f->out_nd, err); }
+static zbuf_status op_nd_to_host(fixture *f, zbuf_error *err) {
+  return zbuf_ndbuffer_to_host(f->nd[0], &f->out_nd, err);
+}
 static zbuf_status op_nd_to_host_from_cuda(fixture *f, zbuf_error *err) {
   return zbuf_ndbuffer_to_host(f->nd[1], &f->out_nd, err);
 }
@@ -288,7 +291,9 @@ static zbuf_status op_nd_fill(fixture *f, zbuf_error *err) {
   int32_t v = 9;
   return zbuf_ndbuffer_fill(f->nd[0], &v, err);
 }
-static zbuf_status op_nd_copy(fixture *f, zbuf_error *err) { return zbuf_ndbuffer_copy(f->nd[0], &f->out_nd, err); }
+static zbuf_status op_nd_copy(fixture *f, zbuf_error *err) {
+  return zbuf_ndbuffer_copy(f->nd[0], &f->out_nd, err);
+}
 static zbuf_status op_nd_all_equal_cast_broadcast(fixture *f, zbuf_error *err) {
   return zbuf_ndbuffer_all_equal(f->nd[0], f->nd[1], 0, &f->out_int, err);
 }
@@ -415,17 +420,18 @@ static void take_snapshot(const fixture *f, snapshot *s) {
 static void check_unchanged(const char *name, int64_t k, const fixture *f, const snapshot *s) {
   zbuf_alloc_stats now = zbuf_alloc_stats_get();
   if (now.blocks != s->stats.blocks || now.bytes != s->stats.bytes || now.handles != s->stats.handles)
-    zbuf_test_fail(__FILE__, __LINE__,
-                   "%s, allocation %" PRId64 " failed: live blocks/bytes/handles %" PRId64 "/%" PRId64 "/%" PRId64
-                   " after the call, %" PRId64 "/%" PRId64 "/%" PRId64 " before (a leak or a double free)",
-                   name, k, now.blocks, now.bytes, now.handles, s->stats.blocks, s->stats.bytes,
-                   s->stats.handles);
+    zbuf_test_fail(
+        __FILE__, __LINE__,
+        "%s, allocation %" PRId64 " failed: live blocks/bytes/handles %" PRId64 "/%" PRId64 "/%" PRId64
+        " after the call, %" PRId64 "/%" PRId64 "/%" PRId64 " before (a leak or a double free)",
+        name, k, now.blocks, now.bytes, now.handles, s->stats.blocks, s->stats.bytes, s->stats.handles);
   for (int i = 0; i < NIN; i++) {
     if (f->buf[i]) {
       const zbuf_buffer *b = f->buf[i], *m = &s->buf_meta[i];
       if ((int64_t)atomic_load(&((zbuf_buffer *)b)->refs) != s->buf_refs[i] || b->block != m->block ||
           b->offset != m->offset || b->length != m->length)
-        zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: input buf[%d] changed", name, k, i);
+        zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: input buf[%d] changed", name,
+                       k, i);
     }
     if (f->nd[i]) {
       const zbuf_ndbuffer *a = f->nd[i], *m = &s->nd_meta[i];
@@ -434,22 +440,25 @@ static void check_unchanged(const char *name, int64_t k, const fixture *f, const
       for (size_t d = 0; same && d < a->ndim; d++)
         same = a->shape[d] == m->shape[d] && a->strides[d] == m->strides[d];
       if (!same)
-        zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: input nd[%d] changed", name, k, i);
+        zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: input nd[%d] changed", name, k,
+                       i);
     }
   }
   for (int i = 0; i < s->nblocks; i++) {
     const block_shot *x = &s->blocks[i];
     const zbuf__block *b = x->block;
-    if ((int64_t)atomic_load(&((zbuf__block *)b)->refs) != x->refs || b->data != x->data || b->size != x->size ||
-        !zbuf_device_equal(b->device, x->device))
+    if ((int64_t)atomic_load(&((zbuf__block *)b)->refs) != x->refs || b->data != x->data ||
+        b->size != x->size || !zbuf_device_equal(b->device, x->device))
       zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: an input's memory block changed",
                      name, k);
     if (x->bytes && memcmp(x->bytes, b->data, b->size) != 0)
-      zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: an input's bytes changed", name, k);
+      zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: an input's bytes changed", name,
+                     k);
   }
   if (f->tensor && (memcmp(&s->tensor, f->tensor, sizeof s->tensor) != 0 ||
                     memcmp(s->tensor_shape, f->tensor->dl_tensor.shape, sizeof s->tensor_shape) != 0))
-    zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: the input tensor changed", name, k);
+    zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: the input tensor changed", name,
+                   k);
   if (atomic_load(&release_calls) != 0 || atomic_load(&deleter_calls) != 0)
     zbuf_test_fail(__FILE__, __LINE__, "%s, allocation %" PRId64 " failed: a release callback or deleter ran",
                    name, k);
@@ -512,8 +521,8 @@ static int64_t exercise(const fi_case *c) {
     zbuf_status st = run_once(c, k, 1, &allocations);
     if (st == ZBUF_OK) {
       if (allocations >= k)
-        zbuf_test_fail(__FILE__, __LINE__, "%s: succeeded although its allocation %" PRId64 " failed", c->name,
-                       k);
+        zbuf_test_fail(__FILE__, __LINE__, "%s: succeeded although its allocation %" PRId64 " failed",
+                       c->name, k);
       return k - 1;
     }
     /* The same failure with err NULL: the status alone must be right, and nothing may write through NULL. */
@@ -607,7 +616,7 @@ TEST(fault_points_total_over_every_operation) {
     total += exercise(&cases[i]);
     ran++;
   }
-  printf("# fault points: %" PRId64 " (%d operations exercised, %d skipped: memory space not available)\n", total,
-         ran, skipped);
+  printf("# fault points: %" PRId64 " (%d operations exercised, %d skipped: memory space not available)\n",
+         total, ran, skipped);
   ASSERT(total > 0);
 }

@@ -189,8 +189,9 @@ class Model(unittest.TestCase):
         gpu = [b for b in self.bench if b.spec == "ref:gpu"][0]
         self.assertAlmostEqual(gpu.pcie_ceiling, 63.015e9)
         labels = [c[0] for c in throughput.ceilings(gpu, "pinned", "near")]
-        self.assertTrue(any("PCIe gen5 x16 link" in l for l in labels), labels)
-        self.assertTrue(any("best pinned cudaMemcpy" in l for l in labels), labels)
+        self.assertIn("PCIe gen5 x16 link, per direction", labels)
+        self.assertIn("best pinned cudaMemcpy H2D", labels)
+        self.assertIn("best pinned cudaMemcpy D2H", labels)
         self.assertEqual([p for m, p in throughput.figures(gpu) if m == "pinned"], [["near", "far"]])
 
 

@@ -58,7 +58,7 @@ def build(out_dir, conform, bench, diff_pairs, notes, contract_titles):
     """Draws every plot into out_dir and returns the Document that shows them."""
     doc = Document("zbuf report")
 
-    def draw(kind, name, fn, *args):
+    def draw(name, fn, *args):
         path = os.path.join(out_dir, name)
         size = fn(*(args + (path,)))
         doc.images.append((name, size[0], size[1]))
@@ -96,13 +96,15 @@ def _overview(sec, conform, bench, notes):
             gpu += "; %s" % x["pcie_link"]
         if float(b.pcie_ceiling) > 0:
             gpu += ", ceiling %s per direction" % style.fmt_rate(b.pcie_ceiling)
-        for label, value in (("benchmark host", host), ("GPU", gpu),
-                             ("CUDA", "runtime %s, driver %s%s" % (x.get("cuda_runtime", "?"), x.get("cuda_driver", "?"),
-                                                                  "; " + x["cuda_note"] if x.get("cuda_note") else "")),
-                             ("hwloc / placement", "%s; near node %s, far node %s%s" % (
-                                 x.get("hwloc_version", "?"), x.get("gpu_near_node", x.get("host_near_node", "?")),
-                                 x.get("gpu_far_node", x.get("host_far_node", "?")),
-                                 " (%s)" % x["host_far_reason"] if x.get("host_far_reason") else ""))):
+        cuda = "runtime %s, driver %s" % (x.get("cuda_runtime", "?"), x.get("cuda_driver", "?"))
+        if x.get("cuda_note"):
+            cuda += "; " + x["cuda_note"]
+        place = "%s; near node %s, far node %s" % (x.get("hwloc_version", "?"),
+                                                   x.get("gpu_near_node", x.get("host_near_node", "?")),
+                                                   x.get("gpu_far_node", x.get("host_far_node", "?")))
+        if x.get("host_far_reason"):
+            place += " (%s)" % x["host_far_reason"]
+        for label, value in (("benchmark host", host), ("GPU", gpu), ("CUDA", cuda), ("hwloc / placement", place)):
             if (label, value) not in seen:
                 seen.add((label, value))
                 rows.append([label, value])
@@ -129,13 +131,15 @@ def _throughput(sec, bench, draw):
     rows = [h.row() for h in headline.transfers(bench)]
     if rows:
         sec.p("Each rate is the median at the largest size measured, with its ratio to the raw baseline of the "
-              "same run (memcpy, or cudaMemcpyAsync of the same direction, memory and placement) and, over PCIe, to "
-              "the link's theoretical rate per direction (both directions for BIDIR).")
+              "same run at that size (memcpy, or cudaMemcpyAsync of the same direction, memory and placement), to "
+              "the best rate of the ceiling baseline at any size (memcpy with as many threads, pinned "
+              "cudaMemcpyAsync, the device copy: the dotted lines of the plots) and, over PCIe, to the link's "
+              "theoretical rate per direction (both directions for BIDIR).")
         sec.table(headline.HEADER, rows)
     for res in bench:
         for memory, placements in throughput.figures(res):
             name = "throughput-%s-%s.png" % (_stem(res), memory)
-            size = draw("throughput", name, throughput.plot, res, memory, placements)
+            size = draw(name, throughput.plot, res, memory, placements)
             sec.image(name, "throughput of %s, %s memory, %s" % (res.label.replace("\n", " "), memory,
                                                                  " and ".join(placements)), size)
     for res in bench:
@@ -154,7 +158,7 @@ def _latency(sec, bench, draw):
     for device in latency.devices(with_ops):
         results = [b for b in with_ops if any(r.memory == device for r in b.op_runs())]
         name = "latency-%s.png" % _slug(device)
-        size = draw("latency", name, latency.plot, results, device)
+        size = draw(name, latency.plot, results, device)
         sec.image(name, "operation latency on %s" % device, size)
     header, rows = headline.latencies(with_ops)
     sec.p("Median time per call; in brackets the ratio to the reference (%s)."
@@ -163,7 +167,7 @@ def _latency(sec, bench, draw):
 
 
 def _conformance(sec, conform, draw, titles):
-    size = draw("matrix", "conformance-matrix.png", matrix.plot, conform)
+    size = draw("conformance-matrix.png", matrix.plot, conform)
     sec.image("conformance-matrix.png", "conformance matrix: clause x implementation", size)
     sec.table(["implementation", "tests"] + list(style.STATUS_RANK),
               [[r.label.replace("\n", " "), str(len(r.tests))] + [str(r.counts()[s]) for s in style.STATUS_RANK]
@@ -197,7 +201,7 @@ def _conformance(sec, conform, draw, titles):
 def _migration(sec, a, b, draw):
     changes = migration.diff(a, b)
     name = "migration-%s-vs-%s.png" % (_stem(a), _stem(b))
-    size = draw("migration", name, migration.plot, a, b, changes)
+    size = draw(name, migration.plot, a, b, changes)
     sec.p("%s (%s) -> %s (%s): %d tests changed status." % (
         a.label.replace("\n", " "), os.path.basename(a.path), b.label.replace("\n", " "), os.path.basename(b.path),
         len(changes)))

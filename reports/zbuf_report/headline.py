@@ -12,12 +12,28 @@ from . import latency, style
 PCIE_FAMILIES = ("H2D", "D2H", "BIDIR")
 
 
+def best_baselines(result):
+    """The ceiling each transfer row is drawn under, as measured in the run: (family, placement, threads) ->
+    the best rate over all sizes of memcpy (H2H), pinned cudaMemcpyAsync (H2D, D2H, BIDIR) or the device copy
+    (D2D)."""
+    best = {}
+    for r in result.transfer_runs():
+        if r.is_impl or not r.rate:
+            continue
+        if r.family == "H2H" and r.op == "memcpy" or r.memory in ("pinned", "device"):
+            key = (r.family, r.placement, r.threads if r.family == "H2H" else 0)
+            best[key] = max(best.get(key, 0), r.rate)
+    return best
+
+
 class Headline:
-    def __init__(self, result, run):
+    def __init__(self, result, run, best):
         self.result = result
         self.run = run
         self.rate = run.rate
         self.vs_baseline = run.vs_baseline if run.is_impl else None
+        ceiling = best.get((run.family, run.placement, run.threads if run.family == "H2H" else 0))
+        self.vs_best = run.rate / ceiling if ceiling and run.rate else None
         self.pcie = None
         if run.family in PCIE_FAMILIES and result.pcie_ceiling > 0 and run.rate:
             link = result.pcie_ceiling * (2 if run.family == "BIDIR" else 1)
@@ -37,10 +53,12 @@ class Headline:
 
     def row(self):
         return [self.result.label.replace("\n", " "), self.what, style.fmt_size(self.run.size),
-                style.fmt_rate(self.rate), style.fmt_ratio(self.vs_baseline), style.fmt_ratio(self.pcie)]
+                style.fmt_rate(self.rate), style.fmt_ratio(self.vs_baseline), style.fmt_ratio(self.vs_best),
+                style.fmt_ratio(self.pcie)]
 
 
-HEADER = ["implementation", "row", "size", "rate", "x raw baseline", "x PCIe link"]
+HEADER = ["implementation", "row", "size", "rate", "x raw baseline, same size", "x best raw baseline",
+          "x PCIe link"]
 
 
 def transfers(results):
@@ -48,6 +66,7 @@ def transfers(results):
     out = []
     for res in results:
         series = res.series()
+        best = best_baselines(res)
         impl, base = [], []
         for key, runs in series.items():
             measured = [r for r in runs if r.rate]
@@ -55,9 +74,9 @@ def transfers(results):
                 continue
             last = measured[-1]
             if last.is_impl:
-                impl.append(Headline(res, last))
+                impl.append(Headline(res, last, best))
             elif last.family in ("H2D", "D2H", "BIDIR", "D2D") and last.memory in ("pinned", "device"):
-                base.append(Headline(res, last))
+                base.append(Headline(res, last, best))
         out.extend(sorted(impl, key=lambda h: h.what) + sorted(base, key=lambda h: h.what))
     return out
 

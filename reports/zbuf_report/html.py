@@ -10,7 +10,7 @@ table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .85em; }
 th, td { border: 1px solid #ddd; padding: .2em .5em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 td.st { font-weight: bold; }
-img { max-width: 100%; border: 1px solid #eee; margin: .4em 0; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; margin: .4em 0; }
 nav a { margin-right: 1em; }
 code { font-size: .95em; }
 """

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 from . import style
 
 COLOURS = ("#4d4d4d", "#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214")
-BAR_H, GROUP_GAP, TOP_H, BOTTOM_H, LABEL_W, PANEL_W = 0.17, 0.14, 0.75, 0.85, 2.3, 4.6
+BAR_H, GROUP_GAP, TOP_H, BOTTOM_H, LABEL_W, PANEL_W = 0.17, 0.14, 0.75, 0.6, 2.3, 4.6
 
 
 def devices(results):
@@ -91,7 +91,7 @@ def plot(results, device, path):
                         text += "  (x%s ref)" % style.fmt_ratio(q)
                     ax.text(r.seconds * 1.15, y + BAR_H / 2, text, va="center", ha="left", fontsize=6.2)
                 else:
-                    msg = "unsupported" if r.skipped else "error: " + (r.error or "no time")[:60]
+                    msg = "unsupported" if r.skipped else "error: " + (r.error or "no time")[:85]
                     ax.text(lo / 2.5, y + BAR_H / 2, msg, va="center", ha="left", fontsize=6.2,
                             color="#b2182b")
         ax.set_yticks([j * group_h + group_h / 2 for j in range(len(ops))])
@@ -107,5 +107,6 @@ def plot(results, device, path):
                      + (" (reference for the ratios)" if i == ref_index else "")) for i, res in enumerate(results)]
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(LABEL_W / width, 1 - 0.3 / height),
                ncol=min(n, 3), fontsize=7.5, frameon=False)
-    fig.suptitle("Operation latency on %s (x N ref: time / the reference's time; above 1 is slower)" % device, fontsize=10, x=0.2 / width, ha="left", y=1 - 0.08 / height)
+    fig.suptitle("Operation latency on %s (x N ref: time / the reference's time; above 1 is slower)" % device,
+                 fontsize=10, x=0.2 / width, ha="left", y=1 - 0.08 / height)
     return style.save(fig, path)

@@ -129,7 +129,8 @@ def load_file(path, notes):
         return _conform(doc, path)
     if kind == "bench":
         if doc["context"].get("zbuf_bench_schema") is None:
-            notes.append("%s: Google Benchmark JSON without zbuf-bench's context: rows plotted, no ceilings" % path)
+            notes.append("%s: Google Benchmark JSON without zbuf-bench's context: only rows named the way zbuf-bench "
+                         "names them are plotted" % path)
         return _bench(doc, path)
     if isinstance(doc, dict) and isinstance(doc.get("schema"), str):
         notes.append("%s: schema %s is not a result this report reads: ignored" % (path, doc["schema"]))

@@ -52,7 +52,6 @@ _ROW_H = 0.19
 _COL_W = 0.62
 _LABEL_W = 1.25
 _GAP = 0.25
-_HEADER_H = 1.3
 _TITLE_H = 0.45
 _LEGEND_H = 0.85
 _MARGIN = 0.2
@@ -68,27 +67,29 @@ def plot(results, path):
             areas.append((a, []))
         areas[-1][1].append(c)
     ncols = len(results)
+    # Column headers are rotated two-line labels: as tall as their longest line.
+    header_h = 0.4 + 0.058 * max([len(line) for r in results for line in r.label.split("\n")] + [8])
     panel_w = _LABEL_W + ncols * _COL_W
     nrows = max(len(cs) for _, cs in areas) if areas else 1
     width = max(2 * _MARGIN + len(areas) * panel_w + (len(areas) - 1) * _GAP, 8.0)
-    height = _TITLE_H + _HEADER_H + nrows * _ROW_H + _LEGEND_H + _MARGIN
+    height = _TITLE_H + header_h + nrows * _ROW_H + _LEGEND_H + _MARGIN
     fig = plt.figure(figsize=(width, height))
     fig.text(_MARGIN / width, 1 - 0.12 / height, "Conformance: worst status per clause (tests with it / tests)",
              ha="left", va="top", fontsize=11, weight="bold")
-    grid_top = height - _TITLE_H - _HEADER_H
+    grid_top = height - _TITLE_H - header_h
     for k, (area, cs) in enumerate(areas):
         x0 = _MARGIN + k * (panel_w + _GAP)
         ax = fig.add_axes([x0 / width, (grid_top - nrows * _ROW_H) / height, panel_w / width,
-                           (nrows * _ROW_H + _HEADER_H) / height])
+                           (nrows * _ROW_H + header_h) / height])
         ax.set_xlim(0, panel_w)
-        ax.set_ylim(nrows * _ROW_H + _HEADER_H, 0)
+        ax.set_ylim(nrows * _ROW_H + header_h, 0)
         ax.axis("off")
-        ax.text(0, _HEADER_H - 0.05, area, ha="left", va="bottom", fontsize=10, weight="bold")
+        ax.text(0, header_h - 0.05, area, ha="left", va="bottom", fontsize=10, weight="bold")
         for j, res in enumerate(results):
-            ax.text(_LABEL_W + (j + 0.5) * _COL_W, _HEADER_H - 0.05, res.label, rotation=90,
+            ax.text(_LABEL_W + (j + 0.5) * _COL_W, header_h - 0.05, res.label, rotation=90,
                     ha="center", va="bottom", fontsize=7, linespacing=1.1)
         for i, clause in enumerate(cs):
-            y = _HEADER_H + i * _ROW_H
+            y = header_h + i * _ROW_H
             row = cells[clause]
             bold = differs(row)
             ax.text(_LABEL_W - 0.06, y + _ROW_H / 2, clause, ha="right", va="center", fontsize=6.5,

@@ -35,7 +35,8 @@ def figures(result):
 
 
 def ceilings(result, memory, placement):
-    """[(label, bytes per second)] of the horizontal lines for one panel."""
+    """[(what, bytes per second)] of the horizontal lines for one panel; `what` names the ceiling without its
+    value and is the same in every panel, so that the legend can give each panel's value."""
     out = []
     best = {}
     for r in result.transfer_runs():
@@ -45,25 +46,33 @@ def ceilings(result, memory, placement):
         best[key] = max(best.get(key, 0), r.rate)
     if memory in ("pageable", "pinned", "registered") and result.pcie_ceiling > 0:
         link = result.ctx.get("pcie_link", "PCIe").split(" (")[0]
-        out.append(("%s link: %s per direction" % (link, style.fmt_rate(result.pcie_ceiling)), result.pcie_ceiling))
+        out.append(("%s link, per direction" % link, result.pcie_ceiling))
     if memory in ("pageable", "pinned", "registered"):
-        # H2D and D2H usually end within a few percent of each other: one line each, one label for both.
-        found = [(fam, best[(fam, "cudaMemcpyAsync", "pinned", placement, 1)]) for fam in ("H2D", "D2H")
-                 if best.get((fam, "cudaMemcpyAsync", "pinned", placement, 1))]
-        if found:
-            text = "best pinned cudaMemcpy " + ", ".join("%s %s" % (f, style.fmt_rate(v)) for f, v in found)
-            out.append((text, max(v for _, v in found)))
-            out.extend(("", v) for _, v in found if v != max(v for _, v in found))
+        for fam in ("H2D", "D2H"):
+            v = best.get((fam, "cudaMemcpyAsync", "pinned", placement, 1))
+            if v:
+                out.append(("best pinned cudaMemcpy %s" % fam, v))
     if memory == "device":
         v = max([b for k, b in best.items() if k[0] == "D2D"] or [0])
         if v:
-            out.append(("best device-to-device copy: %s" % style.fmt_rate(v), v))
+            out.append(("best device-to-device copy", v))
     if memory == "host":
         for (fam, op, _m, pl, threads), v in sorted(best.items()):
             if fam == "H2H" and op == "memcpy" and pl == placement:
-                out.append(("best memcpy, %d thread%s: %s" % (threads, "s" if threads > 1 else "",
-                                                              style.fmt_rate(v)), v))
+                out.append(("best memcpy, %d thread%s" % (threads, "s" if threads > 1 else ""), v))
     return out
+
+
+def _ceiling_style(what):
+    """Colour and dash of a ceiling line: the colour of the baseline it comes from, black for the link."""
+    if what.startswith("PCIe") or " link" in what:
+        return "#000000", (0, (4, 2, 1, 2))
+    for fam in ("H2D", "D2H"):
+        if what.endswith(fam):
+            return BASELINE_COLOURS[fam], (0, (1, 1.5))
+    if "device" in what:
+        return BASELINE_COLOURS["D2D"], (0, (1, 1.5))
+    return ("#555555", (0, (1, 1.5))) if "1 thread" in what else ("#777777", (0, (3, 1, 1, 1, 1, 1)))
 
 
 def _series_label(key):
@@ -87,7 +96,8 @@ def plot(result, memory, placements, path):
             return IMPL_COLOURS[impl_keys.index((fam, op, threads)) % len(IMPL_COLOURS)]
         return BASELINE_COLOURS.get(fam, "#333333")
 
-    legend_rows = (len(keys) + 2) // 2
+    nceil = len({c[0] for pl in placements for c in ceilings(result, memory, pl)})
+    legend_rows = (len(keys) + nceil + 2) // 2
     width = PANEL_W * n + 0.4
     height = TOP_H + PANEL_H + LEGEND_ROW_H * (legend_rows + 1)
     fig = plt.figure(figsize=(width, height))
@@ -115,17 +125,10 @@ def plot(result, memory, placements, path):
                             linewidth=1.0, alpha=0.75, markerfacecolor="white")
             for r in errs:
                 ax.plot([r.size], [min(all_rates or [1e9]) / 1e9], "x", color="#d73027", markersize=7)
-        # Labels go above their line, except one close under the previous label, which goes below its own.
-        last = None
-        for label, value in sorted(ceilings(result, memory, placement), key=lambda c: -c[1]):
-            ax.axhline(value / 1e9, color="#444444", linewidth=0.9, linestyle=":")
-            if not label:
-                continue
-            below = last is not None and last / value < 1.35
-            ax.text(0.99, value / 1e9, label, transform=ax.get_yaxis_transform(), fontsize=6.5,
-                    va="top" if below else "bottom", ha="right", color="#222222",
-                    bbox=dict(facecolor="white", alpha=0.75, edgecolor="none", pad=0.5))
-            last = value
+        # Ceilings are lines only: their names and values are in the legend, so no text hides a measurement.
+        for what, value in ceilings(result, memory, placement):
+            line_colour, dash = _ceiling_style(what)
+            ax.axhline(value / 1e9, color=line_colour, linewidth=1.1, linestyle=dash, zorder=1.5)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         if sizes:
@@ -150,9 +153,20 @@ def plot(result, memory, placements, path):
                               markersize=4, label=_series_label((fam, op, memory, "", threads))))
     if any(r.error and not r.skipped for r in runs):
         handles.append(Line2D([], [], color="#d73027", linestyle="none", marker="x", label="error row (no number)"))
+    values = {}
+    for placement in placements:
+        for what, value in ceilings(result, memory, placement):
+            values.setdefault(what, []).append((placement, value))
+    for what, per in values.items():
+        line_colour, dash = _ceiling_style(what)
+        if len({v for _, v in per}) == 1:
+            text = style.fmt_rate(per[0][1])
+        else:
+            text = ", ".join("%s %s" % (pl, style.fmt_rate(v)) for pl, v in per)
+        handles.append(Line2D([], [], color=line_colour, linestyle=dash, linewidth=1.1,
+                              label="ceiling: %s: %s" % (what, text)))
     fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.75 / width, 0.05 / height), ncol=2,
                fontsize=7, frameon=False)
-    handles.append(Line2D([], [], color="#444444", linestyle=":", label="ceiling (labelled on the line)"))
     fig.suptitle("Throughput, %s memory: %s" % (memory, result.label.replace("\n", " ")), fontsize=10,
                  x=0.75 / width, ha="left", y=1 - 0.1 / height)
     return style.save(fig, path)

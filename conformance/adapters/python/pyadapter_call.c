@@ -13,7 +13,7 @@ static pthread_mutex_t zbuf__py_gil_gate = PTHREAD_MUTEX_INITIALIZER;
 PyGILState_STATE zbuf__py_gil_take(void) {
   if (PyGILState_Check()) return PyGILState_Ensure(); /* ours already: re-entry from a callback */
   pthread_mutex_lock(&zbuf__py_gil_gate);
-  PyGILState_STATE gil = zbuf__py_gil_take();
+  PyGILState_STATE gil = PyGILState_Ensure();
   pthread_mutex_unlock(&zbuf__py_gil_gate);
   return gil;
 }

@@ -214,8 +214,9 @@ static zbuf_status zbuf__py_set_default_prototype(const zbuf_impl *self, const z
                                                   zbuf_error *err) {
   if (prototype == NULL) return zbuf__py_error(err, ZBUF_EINVAL, "set_default_prototype: prototype is NULL");
   PyGILState_STATE gil = zbuf__py_gil_take();
-  zbuf_status st = zbuf__py_call(self, err, NULL, "set_default_prototype", "(ii)",
-                                 (int)prototype->buffer.device_type, (int)prototype->nd_buffer.device_type);
+  zbuf_status st = zbuf__py_call(self, err, NULL, "set_default_prototype", "(iiii)",
+                                 (int)prototype->buffer.device_type, (int)prototype->buffer.device_id,
+                                 (int)prototype->nd_buffer.device_type, (int)prototype->nd_buffer.device_id);
   PyGILState_Release(gil);
   return st;
 }

@@ -29,6 +29,15 @@ KDLCPU, KDLCUDA, KDLCUDAHOST = 1, 2, 3
 _DEVICE_NAMES = {KDLCPU: "kDLCPU", KDLCUDA: "kDLCUDA", KDLCUDAHOST: "kDLCUDAHost"}
 
 
+def _known_device(device_type):
+    """Raises TypeError for a device type the adapter does not know (CONV-ERR-003: ETYPE): Zarr-Python's
+    classes live in host or CUDA memory, so only kDLCPU, kDLCUDA and kDLCUDAHost mean anything here. A known
+    kind that this prototype does not make is NotImplementedError (EUNSUPPORTED), raised by the caller."""
+    if device_type not in _DEVICE_NAMES:
+        raise TypeError(f"device type {device_type} is not one the Python adapter knows "
+                        f"(kDLCPU, kDLCUDA, kDLCUDAHost)")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Errors and warnings
 
@@ -98,6 +107,15 @@ def _emit_warnings(op, recorded):
             sys.stderr.flush()
 
 
+def tune_thread_switching():
+    """Makes CPython switch threads every 10 us instead of every 5 ms (ZBUF_PYADAPTER_SWITCH_INTERVAL, in
+    seconds, overrides). Each adapter call is a short Python call; at 5 ms a thread switch almost never falls
+    inside one, so races that Zarr-Python has between threads (PROTO-THREAD-002: the default prototype read as
+    two config keys) would show only by luck and the THREAD results would change from run to run. A shorter
+    interval makes Python's own interleavings frequent: it changes when threads switch, never what a call does."""
+    sys.setswitchinterval(float(os.environ.get("ZBUF_PYADAPTER_SWITCH_INTERVAL", "1e-5")))
+
+
 def install_warning_hook():
     warnings.showwarning = _showwarning
     # Every warning is recorded, not only the first from each place, unless the user chose filters
@@ -145,6 +163,9 @@ def _host_view(addr, shape, strides, dtype):
         return np.empty(shape, dtype=dtype)
     low = sum((extent - 1) * s for extent, s in zip(shape, strides) if s < 0)
     high = sum((extent - 1) * s for extent, s in zip(shape, strides) if s > 0) + dtype.itemsize
+    if high - low > sys.maxsize or addr + low < 0:
+        # What NumPy says of an array no address space can hold; no Python caller could have such a view.
+        raise ValueError(f"array is too big: shape {tuple(shape)} of {dtype} spans {high - low} bytes")
     raw = (ctypes.c_char * (high - low)).from_address(addr + low)
     return np.ndarray(shape, dtype=dtype, buffer=memoryview(raw).cast("B"), offset=-low, strides=strides)
 
@@ -282,6 +303,7 @@ class Instance:
                               f"{_DEVICE_NAMES.get(device_type, device_type)}")
 
     def _check(self, device_type, wanted, what):
+        _known_device(device_type)
         if device_type != wanted[0]:
             raise NotImplementedError(
                 f"{self.spec} makes {what}s in {_DEVICE_NAMES.get(wanted[0], wanted[0])}, not in "
@@ -311,33 +333,38 @@ class Instance:
             return _device_of(klass.create_zero_length().as_array_like())
         return _device_of(klass.create(shape=(0,), dtype=np.dtype("u1")).as_ndarray_like())
 
-    def _class_name(self, device_type, kind):
+    def _class_name(self, device, kind):
         """The registry name Zarr's config takes for a kind: this instance's class when it makes that kind,
-        else Zarr's cpu or gpu class. Another device type has no Zarr class; it is given to Zarr as a name no
-        class is registered under, so that Zarr's own registry answers."""
+        else Zarr's cpu or gpu class. A device type the adapter does not know is a TypeError; one Zarr
+        has no class for (pinned host memory, a CUDA device other than the current one, other DLPack kinds)
+        is NotImplementedError: such a prototype cannot be said in Zarr's terms, so nothing is set."""
+        device_type, device_id = device
         own = self.proto.buffer if kind == "buffer" else self.proto.nd_buffer
         own_device = self.buffer_device if kind == "buffer" else self.nd_device
         suffix = "Buffer" if kind == "buffer" else "NDBuffer"
-        if device_type == own_device[0]:
+        if tuple(device) == tuple(own_device):
             return _qualified(own)
         if device_type == KDLCPU:
             return f"zarr.core.buffer.cpu.{suffix}"
-        if device_type == KDLCUDA:
+        if device_type == KDLCUDA and device_id == 0:
             return f"zarr.core.buffer.gpu.{suffix}"
-        return f"zbuf_no_zarr_class_for_device_type_{device_type}.{suffix}"
+        _known_device(device_type)
+        raise NotImplementedError(f"Zarr has no {suffix} class for {_DEVICE_NAMES.get(device_type, device_type)} "
+                                  f"memory with device id {device_id} (its gpu classes use CuPy's current "
+                                  f"device, reported as 0)")
 
     def default_prototype(self):
         from zarr.core.buffer import default_buffer_prototype
         proto = default_buffer_prototype()
         return self._class_device(proto.buffer, "buffer") + self._class_device(proto.nd_buffer, "nd_buffer")
 
-    def set_default_prototype(self, buffer_type, nd_type):
+    def set_default_prototype(self, buffer_type, buffer_id, nd_type, nd_id):
         # Zarr's default prototype is the pair of classes named by the config keys "buffer" and "ndbuffer"
         # (what zarr.config.enable_gpu() sets). Zarr checks the names only when the default is next read, and
         # so does the adapter: it sets the keys, as a Zarr user would, and adds no validation of its own.
         import zarr
-        zarr.config.set({"buffer": self._class_name(buffer_type, "buffer"),
-                         "ndbuffer": self._class_name(nd_type, "nd_buffer")})
+        names = self._class_name((buffer_type, buffer_id), "buffer"), self._class_name((nd_type, nd_id), "nd_buffer")
+        zarr.config.set({"buffer": names[0], "ndbuffer": names[1]})
 
     # ---- Buffer ----
     def buffer_create_zero_length(self, device_type):
@@ -354,6 +381,7 @@ class Instance:
     def buffer_wrap(self, device_type, owner, addr, size):
         # The caller's memory, not a copy: `owner` exports it through the buffer protocol and calls the
         # caller's release function when the last view of it (NumPy array, Zarr Buffer) is gone.
+        _known_device(device_type)
         if device_type == KDLCPU:
             array = np.frombuffer(owner, dtype="u1")
         elif device_type == KDLCUDA:
@@ -434,6 +462,7 @@ class Instance:
     def ndbuffer_to_device(self, a, device_type):
         # Zarr moves an NDBuffer between prototypes with the target class's from_ndarray_like (what
         # gpu.NDBuffer.__setitem__ does with a foreign NDBuffer); host is as_numpy_array, as in to_host.
+        _known_device(device_type)
         if device_type == self.nd_device[0]:
             return self.proto.nd_buffer.from_ndarray_like(a.as_ndarray_like())
         if device_type == KDLCPU:
@@ -513,3 +542,4 @@ def load(spec):
     """Entry call: an Instance for `spec`, or (status, message)."""
     return run(f"load {spec}", Instance, (spec,))
 install_warning_hook()
+tune_thread_switching()
