@@ -369,7 +369,7 @@ static zbuf_status ref_ndbuffer_wrap(const zbuf_impl *self, DLDevice device, voi
   .ndbuffer_fill = ref_ndbuffer_fill, .ndbuffer_copy = ref_ndbuffer_copy,                                   \
   .ndbuffer_all_equal_scalar = ref_ndbuffer_all_equal_scalar, .ndbuffer_all_equal = ref_ndbuffer_all_equal, \
   .ndbuffer_retain = ref_ndbuffer_retain, .ndbuffer_release = ref_ndbuffer_release,                         \
-  .ndbuffer_to_dlpack = ref_ndbuffer_to_dlpack, .ndbuffer_from_dlpack = ref_ndbuffer_from_dlpack,          \
+  .ndbuffer_to_dlpack = ref_ndbuffer_to_dlpack, .ndbuffer_from_dlpack = ref_ndbuffer_from_dlpack,           \
   .ndbuffer_from_buffer = ref_ndbuffer_from_buffer, .ndbuffer_wrap = ref_ndbuffer_wrap
 
 static const zbuf_impl ref_cpu_table = {

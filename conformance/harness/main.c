@@ -1,6 +1,7 @@
 /* zbuf-conform: the command line. Loads one implementation through zbuf/impl.h, runs the selected clause
  * tests each in its own child process, prints TAP, the aliasing matrix and a summary, writes JSON and JUnit,
  * and gates on an expectations file. See docs/conformance.md. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +59,21 @@ static const char *command_name(const char *argv0) {
   if (n <= 0) return argv0;
   path[n] = '\0';
   return path;
+}
+
+/* Seconds allowed for loading a plugin: generous, because loading may import Python packages. */
+static unsigned load_timeout_s(double test_timeout_s) {
+  double t = 4 * test_timeout_s;
+  return t < 120 ? 120u : (unsigned)t;
+}
+
+static void on_load_timeout(int sig) {
+  static const char text[] =
+      "zbuf-conform: loading the implementation did not finish in time (a plugin constructor hangs?)\n";
+  (void)sig;
+  ssize_t w = write(2, text, sizeof text - 1);
+  (void)w;
+  _exit(2);
 }
 
 /* Decides from the probe whether the run can go on; returns 0 to go on, or an exit status. */
@@ -126,7 +142,7 @@ int main(int argc, char **argv) {
     const char *v = a + 1 < argc ? argv[a + 1] : NULL;
     int takes = strcmp(o, "--impl") == 0 || strcmp(o, "--filter") == 0 || strcmp(o, "--json") == 0 ||
                 strcmp(o, "--junit") == 0 || strcmp(o, "--expect") == 0 || strcmp(o, "--jobs") == 0 ||
-                strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 ||
+                strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 ||
                 strcmp(o, "--write-expect") == 0;
     if (takes && !v) return usage_error("%s needs a value", o);
     if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
@@ -189,10 +205,15 @@ int main(int argc, char **argv) {
     return usage_error("%s", nfilters ? "no test matches the --filter patterns" : "no tests registered");
 
   char msg[1024];
+  /* Loading runs the plugin's constructors in this process (the Python adapter starts its interpreter there);
+   * a plugin that hangs while loading must end the run with a message, not stall it forever. */
+  signal(SIGALRM, on_load_timeout);
+  alarm(load_timeout_s(timeout_s));
   if (conform__spec_load(impl, argv[0], &spec, msg, sizeof msg) != 0) {
     fprintf(stderr, "zbuf-conform: %s\n", msg);
     return 2;
   }
+  alarm(0);
   run.spec = &spec;
   run.n = n;
   run.tests = selected;

@@ -79,7 +79,8 @@ static int spawn(const conform__run *run, job *j, size_t index) {
     /* Its own process group, so that a timeout also ends whatever the implementation started. */
     setpgid(0, 0);
 #ifdef __linux__
-    /* Own process group means the terminal's Ctrl-C does not reach the child; this ends it with the parent. */
+    /* Own process group means the terminal's Ctrl-C does not reach the child; this ends it with the parent.
+     */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
     signal(SIGINT, SIG_DFL);

@@ -154,6 +154,9 @@ static void nd_creator_worker(conform_ctx *ctx, int index, void *arg) {
 }
 
 CONFORM_TEST_VARIANTS("ND-THREAD-002", MP_KINDS, TH_ND_CAPS, nd_thread_002_concurrent_create_release) {
+  CONFORM_NEED_OP(ctx, ndbuffer_create);
+  CONFORM_NEED_OP(ctx, ndbuffer_empty);
+  CONFORM_NEED_OP(ctx, ndbuffer_from_host);
   nd_creators c;
   /* Wrapping needs memory of the array's kind that the test owns: plain host memory only. */
   c.wrap = ctx->nd_dev.device_type == kDLCPU && (ctx->impl->capabilities & ZBUF_CAP_WRAP) &&
