@@ -140,6 +140,12 @@ int main(int argc, char **argv) {
   for (int a = 1; a < argc; a++) {
     const char *o = argv[a];
     const char *v = a + 1 < argc ? argv[a + 1] : NULL;
+    /* "-j4", as make and ctest spell it. */
+    if (strncmp(o, "-j", 2) == 0 && o[2]) {
+      o = "-j";
+      v = argv[a] + 2;
+      a--; /* the value is part of this argument; the increment below must not skip the next one */
+    }
     int takes = strcmp(o, "--impl") == 0 || strcmp(o, "--filter") == 0 || strcmp(o, "--json") == 0 ||
                 strcmp(o, "--junit") == 0 || strcmp(o, "--expect") == 0 || strcmp(o, "--jobs") == 0 ||
                 strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 ||

@@ -44,7 +44,7 @@ def reason(test_id, status, msg):
         if m:
             return f"minibuf supports little-endian bool/int/uint/f4/f8 only: {m.group(1)} is EUNSUPPORTED"
         if "host RAM" in msg:
-            return "minibuf keeps memory in host RAM only: other device types are EUNSUPPORTED"
+            return "minibuf keeps memory in host RAM only: CUDA and pinned kinds are EUNSUPPORTED"
         if "cannot express" in msg:
             return "the C ABI cannot express a Buffer key that is not a slice"
     if status == "FAIL" and clause in FAULTS:

@@ -137,10 +137,15 @@ static zbuf_impl_buffer *minibuf_buffer_new(minibuf_block *block, size_t offset,
   return b;
 }
 
+/* Host memory is the one kind minibuf serves; the other zbuf kinds are known but not served (EUNSUPPORTED),
+ * and any other device type is not a memory kind minibuf knows (ETYPE, CONV-ERR-003). */
 static zbuf_status minibuf_host_only(DLDevice d, zbuf_error *err) {
   if (d.device_type == kDLCPU) return ZBUF_OK;
-  return minibuf_fail(err, ZBUF_EUNSUPPORTED,
-                      "minibuf keeps memory in host RAM (kDLCPU) only, not device type %d",
+  if (d.device_type == kDLCUDA || d.device_type == kDLCUDAHost)
+    return minibuf_fail(err, ZBUF_EUNSUPPORTED,
+                        "minibuf keeps memory in host RAM (kDLCPU) only, not device type %d",
+                        (int)d.device_type);
+  return minibuf_fail(err, ZBUF_ETYPE, "device type %d is not a memory kind minibuf knows",
                       (int)d.device_type);
 }
 
