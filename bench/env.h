@@ -46,5 +46,13 @@ void zbuf_bench_place_case(const zbuf_bench_env *env, zbuf_bench_case *c, zbuf_b
 void zbuf_bench_note_missing(zbuf_bench_env *env, const char *op);
 /** "near", "far", "any". */
 const char *zbuf_bench_where_name(zbuf_bench_where w);
+/** Fills c for a row of the operation benchmarks (ops_buffer.c, ops_ndbuffer.c): operation `op`, named
+ * `name`, run by `body` on `size` bytes in host memory (gpu -1) or on CUDA device `gpu`, its thread placed at
+ * `where`; the row is named OP/<name>/<cpu|cuda>/<size>, with no baseline ("-") until the caller sets one. */
+void zbuf_bench_op_case(const zbuf_bench_env *env, zbuf_bench_case *c, zbuf_bench_body body, int op,
+                        const char *name, size_t size, int gpu, zbuf_bench_where where);
+/** Makes c's baseline memcpy of the same size at the same place, H2H/memcpy/<where>/<size> (host rows that
+ * copy). */
+void zbuf_bench_op_memcpy_baseline(zbuf_bench_case *c);
 
 #endif

@@ -221,27 +221,9 @@ static void add_device(zbuf_bench_env *env, zbuf_bench_plan *plan, int gpu) {
         zbuf_bench_note_missing(env, ops[op].name);
         continue;
       }
-      char sz[24];
       zbuf_bench_case c;
-      memset(&c, 0, sizeof c);
-      c.body = body;
-      c.op = op;
-      c.impl = env->impl;
-      c.size = sizes[k];
-      c.threads = 1;
-      c.gpu = gpu;
-      c.mem_label = gpu >= 0 ? "device" : "pageable";
-      zbuf_bench_place_case(env, &c, near, 1);
-      zbuf_bench_size_name(c.size, sz);
-      snprintf(c.name, sizeof c.name, "OP/%s/%s/%s", ops[op].name, gpu >= 0 ? "cuda" : "cpu", sz);
-      if (gpu < 0 && ops[op].copies_host) {
-        char base[ZBUF_BENCH_NAME_MAX];
-        snprintf(base, sizeof base, "H2H/memcpy/%s/%s", zbuf_bench_where_name(near), sz);
-        zbuf_bench_case_key(base, 1, c.baseline);
-      } else {
-        /* Not a baseline itself: a marker that keeps report_rate from recording it as one. */
-        snprintf(c.baseline, sizeof c.baseline, "-");
-      }
+      zbuf_bench_op_case(env, &c, body, op, ops[op].name, sizes[k], gpu, near);
+      if (gpu < 0 && ops[op].copies_host) zbuf_bench_op_memcpy_baseline(&c);
       zbuf_bench_plan_add(plan, &c);
     }
 }

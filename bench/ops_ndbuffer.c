@@ -367,29 +367,14 @@ static void add_device(zbuf_bench_env *env, zbuf_bench_plan *plan, int gpu) {
   for (int k = 0; k < nsizes; k++)
     for (int op = 0; op < OP_COUNT; op++) {
       if (!op_available(env, op, sizes[k], sizes[0], gpu)) continue;
-      char sz[24];
       zbuf_bench_case c;
-      memset(&c, 0, sizeof c);
-      c.body = body;
-      c.op = op;
-      c.impl = env->impl;
-      c.size = sizes[k];
-      c.threads = 1;
-      c.gpu = gpu;
-      c.mem_label = gpu >= 0 ? "device" : "pageable";
-      zbuf_bench_place_case(env, &c, near, 1);
-      zbuf_bench_size_name(c.size, sz);
-      snprintf(c.name, sizeof c.name, "OP/%s/%s/%s", ops[op].name, gpu >= 0 ? "cuda" : "cpu", sz);
+      zbuf_bench_op_case(env, &c, body, op, ops[op].name, sizes[k], gpu, near);
       if (gpu < 0 && (op == OP_COPY || op == OP_TO_BYTES || op == OP_FROM_HOST)) {
-        char base[ZBUF_BENCH_NAME_MAX];
-        snprintf(base, sizeof base, "H2H/memcpy/%s/%s", zbuf_bench_where_name(near), sz);
-        zbuf_bench_case_key(base, 1, c.baseline);
+        zbuf_bench_op_memcpy_baseline(&c);
       } else if (gpu >= 0 && op == OP_COPY) {
-        char base[ZBUF_BENCH_NAME_MAX];
-        snprintf(base, sizeof base, "D2D/cudaMemcpyAsync/device/device/%s", sz);
+        char sz[24], base[ZBUF_BENCH_NAME_MAX];
+        snprintf(base, sizeof base, "D2D/cudaMemcpyAsync/device/device/%s", zbuf_bench_size_name(c.size, sz));
         zbuf_bench_case_key(base, 1, c.baseline);
-      } else {
-        snprintf(c.baseline, sizeof c.baseline, "-");
       }
       zbuf_bench_plan_add(plan, &c);
     }

@@ -45,6 +45,31 @@ const char *zbuf_bench_where_name(zbuf_bench_where w) {
   return w == ZBUF_BENCH_NEAR ? "near" : w == ZBUF_BENCH_FAR ? "far" : "any";
 }
 
+void zbuf_bench_op_case(const zbuf_bench_env *env, zbuf_bench_case *c, zbuf_bench_body body, int op,
+                        const char *name, size_t size, int gpu, zbuf_bench_where where) {
+  char sz[24];
+  memset(c, 0, sizeof *c);
+  c->body = body;
+  c->op = op;
+  c->impl = env->impl;
+  c->size = size;
+  c->threads = 1;
+  c->gpu = gpu;
+  c->mem_label = gpu >= 0 ? "device" : "pageable";
+  zbuf_bench_place_case(env, c, where, 1);
+  zbuf_bench_size_name(size, sz);
+  snprintf(c->name, sizeof c->name, "OP/%s/%s/%s", name, gpu >= 0 ? "cuda" : "cpu", sz);
+  /* Not a baseline itself: a marker that keeps report_rate from recording it as one. */
+  snprintf(c->baseline, sizeof c->baseline, "-");
+}
+
+void zbuf_bench_op_memcpy_baseline(zbuf_bench_case *c) {
+  char sz[24], base[ZBUF_BENCH_NAME_MAX];
+  snprintf(base, sizeof base, "H2H/memcpy/%s/%s", zbuf_bench_where_name(c->where),
+           zbuf_bench_size_name(c->size, sz));
+  zbuf_bench_case_key(base, 1, c->baseline);
+}
+
 void zbuf_bench_place_case(const zbuf_bench_env *env, zbuf_bench_case *c, zbuf_bench_where where,
                            int threads) {
   const zbuf_bench_side *s = env->side;

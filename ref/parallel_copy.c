@@ -40,13 +40,17 @@ static struct {
 
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 
-/* Takes the next part under the lock: its address and length. */
-static void take_part(char **d, const char **s, size_t *len) {
-  size_t k = pool.next++;
-  size_t off = k * pool.part;
-  *d = pool.dst + off;
-  *s = pool.src + off;
-  *len = pool.n - off < pool.part ? pool.n - off : pool.part;
+/* Takes the next part (called with the lock held) and copies it with the lock released. Returns 1 when that
+ * part was the last of the job to finish. */
+static int copy_next_part(void) {
+  size_t off = pool.next++ * pool.part;
+  char *d = pool.dst + off;
+  const char *s = pool.src + off;
+  size_t len = pool.n - off < pool.part ? pool.n - off : pool.part;
+  pthread_mutex_unlock(&pool.mu);
+  memcpy(d, s, len);
+  pthread_mutex_lock(&pool.mu);
+  return ++pool.finished == pool.parts;
 }
 
 static void *worker_main(void *arg) {
@@ -54,14 +58,7 @@ static void *worker_main(void *arg) {
   pthread_mutex_lock(&pool.mu);
   for (;;) {
     while (pool.next >= pool.parts) pthread_cond_wait(&pool.work, &pool.mu);
-    char *d;
-    const char *s;
-    size_t len;
-    take_part(&d, &s, &len);
-    pthread_mutex_unlock(&pool.mu);
-    memcpy(d, s, len);
-    pthread_mutex_lock(&pool.mu);
-    if (++pool.finished == pool.parts) pthread_cond_signal(&pool.done);
+    if (copy_next_part()) pthread_cond_signal(&pool.done);
   }
   return NULL;
 }
@@ -126,16 +123,7 @@ void zbuf__parallel_memcpy(void *dst, const void *src, size_t n) {
   pool.finished = 0;
   pool.parts = (n + part - 1) / part;
   pthread_cond_broadcast(&pool.work);
-  while (pool.next < pool.parts) {
-    char *d;
-    const char *s;
-    size_t len;
-    take_part(&d, &s, &len);
-    pthread_mutex_unlock(&pool.mu);
-    memcpy(d, s, len);
-    pthread_mutex_lock(&pool.mu);
-    ++pool.finished;
-  }
+  while (pool.next < pool.parts) copy_next_part();
   while (pool.finished < pool.parts) pthread_cond_wait(&pool.done, &pool.mu);
   pool.parts = pool.next = pool.finished = 0;
   pool.busy = 0;

@@ -3,6 +3,7 @@
 
 #include "internal.h"
 #include "test.h"
+#include "test_util.h"
 
 /* Address and thread sanitizers abort on an impossible malloc size instead of returning NULL. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -15,17 +16,6 @@
 #ifndef ZBUF_TEST_ASAN
 #define ZBUF_TEST_ASAN 0
 #endif
-
-typedef struct release_log {
-  atomic_int calls;
-  void *data;
-} release_log;
-
-static void record_release(void *data, void *ctx) {
-  release_log *log = ctx;
-  log->data = data;
-  atomic_fetch_add(&log->calls, 1);
-}
 
 TEST(block_alloc_owns_memory_and_counts_in_stats) {
   zbuf_error e = {0}, *err = &e;

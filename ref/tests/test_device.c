@@ -1,22 +1,10 @@
 /* Unit tests for device.c and cpu_backend.c: memory spaces and the raw memory dispatch. */
 #include "internal.h"
 #include "test.h"
+#include "test_util.h"
 
-static const zbuf_device CUDA0 = {ZBUF_DEVICE_CUDA, 0};
 static const zbuf_device PINNED = {ZBUF_DEVICE_CUDA_HOST, 0};
 static const zbuf_device BOGUS = {(zbuf_device_type)99, 0};
-
-/* Whether this build and machine can use CUDA memory; tests of the "built without CUDA" answers skip
- * otherwise. */
-static int have_cuda(void) { return zbuf_device_check(CUDA0, NULL) == ZBUF_OK; }
-
-/* The answer for CUDA memory that cannot be used: EUNSUPPORTED in a build without CUDA, ENODEV in a CUDA build
- * on a machine without a usable device. */
-#ifdef ZBUF_WITH_CUDA
-#define NO_CUDA ZBUF_ENODEV
-#else
-#define NO_CUDA ZBUF_EUNSUPPORTED
-#endif
 
 TEST(device_is_host_for_cpu_and_pinned_only) {
   ASSERT(zbuf_device_is_host(ZBUF_CPU));

@@ -4,24 +4,11 @@
 
 #include "internal.h"
 #include "test.h"
+#include "test_util.h"
 
 #define I32 zbuf_dtype_native(ZBUF_INT32)
 #define F32 zbuf_dtype_native(ZBUF_FLOAT32)
 #define F64 zbuf_dtype_native(ZBUF_FLOAT64)
-
-static zbuf_ndbuffer *host_array(const void *data, size_t ndim, const int64_t *shape, zbuf_dtype dtype) {
-  zbuf_ndbuffer *a = NULL;
-  if (zbuf_ndbuffer_from_host(ZBUF_CPU, data, ndim, shape, NULL, dtype, &a, NULL) != ZBUF_OK) return NULL;
-  return a;
-}
-
-static zbuf_ndbuffer *arange_i32(size_t ndim, const int64_t *shape) {
-  zbuf_ndbuffer *a = NULL;
-  if (zbuf_ndbuffer_empty(ZBUF_CPU, ndim, shape, I32, ZBUF_ORDER_C, &a, NULL) != ZBUF_OK) return NULL;
-  int32_t *p = zbuf_ndbuffer_data(a);
-  for (int64_t n = 0; n < zbuf_ndbuffer_size(a); n++) p[n] = (int32_t)n;
-  return a;
-}
 
 static const int32_t *i32(const zbuf_ndbuffer *a) { return zbuf_ndbuffer_data(a); }
 
@@ -128,8 +115,7 @@ TEST(set_item_overlap_copy_reports_enomem_and_leaves_dst_unchanged) {
     }
     ASSERT_STATUS(ZBUF_ENOMEM, st, err);
     for (int n = 0; n < 6; n++) ASSERT_INT_EQ(i32(a)[n], n);
-    zbuf_alloc_stats now = zbuf_alloc_stats_get();
-    ASSERT(now.blocks == before.blocks && now.bytes == before.bytes && now.handles == before.handles);
+    ASSERT(stats_equal(zbuf_alloc_stats_get(), before));
     ASSERT(k < 50);
   }
   const int32_t want[6] = {1, 2, 3, 3, 4, 5};
@@ -377,11 +363,7 @@ TEST(all_equal_cast_reports_enomem_and_leaks_nothing) {
       ASSERT_INT_EQ(eq, 1);
       break;
     }
-    ASSERT_STATUS(ZBUF_ENOMEM, st, err);
-    ASSERT_INT_EQ(eq, -1);
-    zbuf_alloc_stats now = zbuf_alloc_stats_get();
-    ASSERT(now.blocks == before.blocks && now.bytes == before.bytes && now.handles == before.handles);
-    ASSERT(k < 50);
+    ASSERT_FAILED_CLEANLY(st, err, eq, -1, before, k);
   }
   zbuf_ndbuffer_release(b);
   zbuf_ndbuffer_release(a);
