@@ -233,8 +233,10 @@ static void fill_stream(char *p, size_t nbytes, const char *v, size_t size) {
 #endif
 
 /* Fills nbytes (a multiple of size) at p with the element v. An element whose bytes are all equal (zero is
- * the common case) is a memset. Otherwise one element is written, doubled in place up to FILL_BLOCK bytes,
- * and that block copied out: large memcpys, with a source that stays in cache. */
+ * the common case) is a memset. Otherwise the element is replicated into a private block, copied out in
+ * large memcpys from a source that stays in cache. The source is never the destination itself: another
+ * thread may be writing overlapping elements at the same time (ND-THREAD-005), and copying from p would
+ * spread that thread's value outside its own range. */
 static void fill_dense(char *p, size_t nbytes, const char *v, size_t size, int uniform) {
   if (uniform) {
     memset(p, (unsigned char)v[0], nbytes);
@@ -246,18 +248,13 @@ static void fill_dense(char *p, size_t nbytes, const char *v, size_t size, int u
     return;
   }
 #endif
-  memcpy(p, v, size);
-  size_t done = size;
-  while (done < nbytes && done < FILL_BLOCK) {
-    size_t c = nbytes - done < done ? nbytes - done : done;
-    memcpy(p + done, p, c);
-    done += c;
-  }
-  size_t block = done;
-  while (done < nbytes) {
+  /* FILL_BLOCK is a multiple of every itemsize (1, 2, 4, 8, 16). */
+  char pattern[FILL_BLOCK];
+  size_t block = nbytes < sizeof pattern ? nbytes : sizeof pattern;
+  for (size_t i = 0; i < block; i += size) memcpy(pattern + i, v, size);
+  for (size_t done = 0; done < nbytes; done += block) {
     size_t c = nbytes - done < block ? nbytes - done : block;
-    memcpy(p + done, p, c);
-    done += c;
+    memcpy(p + done, pattern, c);
   }
 }
 
