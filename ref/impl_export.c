@@ -37,8 +37,22 @@ static zbuf_status dtype_in(const char *text, zbuf_dtype *out, zbuf_error *err) 
 
 /* ---- lifecycle and probes ---- */
 
+static const zbuf_impl ref_cpu_table;
+
+/* The cpu instance stands for zarr.buffer.cpu: it serves host memory only, whatever this build or machine
+ * could do, so that its results (and its expectations file) are the same everywhere. Known device kinds it
+ * does not claim are EUNSUPPORTED; unknown ones are left to the library (ETYPE). */
+static zbuf_status instance_serves(const zbuf_impl *self, DLDevice device, zbuf_error *err) {
+  if (self == &ref_cpu_table && (device.device_type == kDLCUDA || device.device_type == kDLCUDAHost))
+    return zbuf_error_set(err, ZBUF_EUNSUPPORTED,
+                          "device type %d: the ref:cpu instance serves host memory only (use ref:gpu)",
+                          (int)device.device_type);
+  return ZBUF_OK;
+}
+
 static zbuf_status ref_device_check(const zbuf_impl *self, DLDevice device, zbuf_error *err) {
   (void)self;
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_device_check(dev_in(device), err);
 }
 
@@ -80,12 +94,14 @@ static zbuf_status ref_set_default_prototype(const zbuf_impl *self, const zbuf_i
 static zbuf_status ref_buffer_create_zero_length(const zbuf_impl *self, DLDevice device,
                                                  zbuf_impl_buffer **out, zbuf_error *err) {
   (void)self;
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_buffer_create_zero_length(dev_in(device), (zbuf_buffer **)out, err);
 }
 
 static zbuf_status ref_buffer_from_bytes(const zbuf_impl *self, DLDevice device, const void *data,
                                          size_t size, zbuf_impl_buffer **out, zbuf_error *err) {
   (void)self;
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_buffer_from_bytes(dev_in(device), data, size, (zbuf_buffer **)out, err);
 }
 
@@ -93,12 +109,14 @@ static zbuf_status ref_buffer_wrap(const zbuf_impl *self, DLDevice device, void 
                                    zbuf_impl_release_fn release, void *ctx, zbuf_impl_buffer **out,
                                    zbuf_error *err) {
   (void)self;
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_buffer_wrap(dev_in(device), data, size, release, ctx, (zbuf_buffer **)out, err);
 }
 
 static zbuf_status ref_buffer_from_buffer(const zbuf_impl *self, DLDevice device, const zbuf_impl_buffer *src,
                                           zbuf_impl_buffer **out, zbuf_error *err) {
   (void)self;
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_buffer_from_buffer(dev_in(device), CBUF(src), (zbuf_buffer **)out, err);
 }
 
@@ -166,6 +184,7 @@ static zbuf_status ref_ndbuffer_create(const zbuf_impl *self, DLDevice device, s
   (void)self;
   zbuf_dtype dt;
   ZBUF_RETURN_NOT_OK(dtype_in(dtype, &dt, err));
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_ndbuffer_create(dev_in(device), ndim, shape, dt, order, fill_value, (zbuf_ndbuffer **)out, err);
 }
 
@@ -175,6 +194,7 @@ static zbuf_status ref_ndbuffer_empty(const zbuf_impl *self, DLDevice device, si
   (void)self;
   zbuf_dtype dt;
   ZBUF_RETURN_NOT_OK(dtype_in(dtype, &dt, err));
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_ndbuffer_empty(dev_in(device), ndim, shape, dt, order, (zbuf_ndbuffer **)out, err);
 }
 
@@ -184,6 +204,7 @@ static zbuf_status ref_ndbuffer_from_host(const zbuf_impl *self, DLDevice device
   (void)self;
   zbuf_dtype dt;
   ZBUF_RETURN_NOT_OK(dtype_in(dtype, &dt, err));
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_ndbuffer_from_host(dev_in(device), data, ndim, shape, strides, dt, (zbuf_ndbuffer **)out, err);
 }
 
@@ -216,6 +237,7 @@ static zbuf_status ref_ndbuffer_to_host(const zbuf_impl *self, const zbuf_impl_n
 static zbuf_status ref_ndbuffer_to_device(const zbuf_impl *self, const zbuf_impl_ndbuffer *a, DLDevice device,
                                           zbuf_impl_ndbuffer **out, zbuf_error *err) {
   (void)self;
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_ndbuffer_to_device(CND(a), dev_in(device), (zbuf_ndbuffer **)out, err);
 }
 
@@ -316,7 +338,7 @@ static zbuf_status ref_ndbuffer_to_dlpack(const zbuf_impl *self, const zbuf_impl
 
 static zbuf_status ref_ndbuffer_from_dlpack(const zbuf_impl *self, DLManagedTensor *tensor,
                                             zbuf_impl_ndbuffer **out, zbuf_error *err) {
-  (void)self;
+  if (tensor != NULL) ZBUF_RETURN_NOT_OK(instance_serves(self, tensor->dl_tensor.device, err));
   return zbuf_ndbuffer_from_dlpack(tensor, (zbuf_ndbuffer **)out, err);
 }
 
@@ -338,6 +360,7 @@ static zbuf_status ref_ndbuffer_wrap(const zbuf_impl *self, DLDevice device, voi
   (void)self;
   zbuf_dtype dt;
   ZBUF_RETURN_NOT_OK(dtype_in(dtype, &dt, err));
+  ZBUF_RETURN_NOT_OK(instance_serves(self, device, err));
   return zbuf_ndbuffer_wrap(dev_in(device), data, ndim, shape, strides, dt, release, ctx,
                             (zbuf_ndbuffer **)out, err);
 }
