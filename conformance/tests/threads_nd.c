@@ -92,6 +92,16 @@ static void nd_reader_worker(conform_ctx *ctx, int index, void *arg) {
 
 CONFORM_TEST_VARIANTS("ND-THREAD-001", MP_KINDS, TH_ND_CAPS, nd_thread_001_concurrent_readers) {
   const zbuf_impl *I = ctx->impl;
+  /* The readers use all of these; an implementation without one is UNSUPPORTED, not a NULL call. */
+  CONFORM_NEED_OP(ctx, ndbuffer_all_equal);
+  CONFORM_NEED_OP(ctx, ndbuffer_all_equal_scalar);
+  CONFORM_NEED_OP(ctx, ndbuffer_astype);
+  CONFORM_NEED_OP(ctx, ndbuffer_copy);
+  CONFORM_NEED_OP(ctx, ndbuffer_get_item);
+  CONFORM_NEED_OP(ctx, ndbuffer_reshape);
+  CONFORM_NEED_OP(ctx, ndbuffer_squeeze);
+  CONFORM_NEED_OP(ctx, ndbuffer_to_host);
+  CONFORM_NEED_OP(ctx, ndbuffer_transpose);
   nd_readers *r = malloc(sizeof *r);
   if (!r) conform_unresolved(ctx, "malloc failed");
   for (int i = 0; i < R; i++)
