@@ -409,7 +409,15 @@ CONFORM_TEST_VARIANTS("ND-ERR-022", "from_host-null-data,from_host-null-shape,wr
 CONFORM_TEST_VARIANTS("ND-ERR-023", "views@cpu,views@cuda_host,views@cuda", ZBUF_CAP_ND,
                       nd_err_023_views_unchanged) {
   const zbuf_impl *I = ctx->impl;
+  /* Every misuse below goes through one of these; a missing one is UNSUPPORTED, not a NULL call. */
   CONFORM_NEED_OP(ctx, ndbuffer_get_item);
+  CONFORM_NEED_OP(ctx, ndbuffer_all_equal);
+  CONFORM_NEED_OP(ctx, ndbuffer_astype);
+  CONFORM_NEED_OP(ctx, ndbuffer_reshape);
+  CONFORM_NEED_OP(ctx, ndbuffer_set_item);
+  CONFORM_NEED_OP(ctx, ndbuffer_set_item_scalar);
+  CONFORM_NEED_OP(ctx, ndbuffer_squeeze);
+  CONFORM_NEED_OP(ctx, ndbuffer_transpose);
   const int64_t shape[2] = {4, 6}, vshape[1] = {5};
   zbuf_impl_ndbuffer *a = mp_nd_arange(ctx, ctx->nd_dev, 2, shape), *v = NULL;
   zbuf_impl_ndbuffer *val = mp_nd_arange(ctx, ctx->nd_dev, 1, vshape);
