@@ -113,6 +113,16 @@ def main():
                 elif reason_for(name, test_id):
                     entry["reason"] = reason_for(name, test_id)
             path = os.path.join(EXPECT_DIR, name + ".json")
+            # Timing-dependent findings (an "also" list) keep their entry when this run saw one of their statuses.
+            if os.path.exists(path):
+                with open(path, encoding="utf-8") as f:
+                    old = json.load(f).get("tests", {})
+                for test_id, prev in old.items():
+                    new = expect["tests"].get(test_id)
+                    if isinstance(prev, dict) and "also" in prev and new is not None:
+                        seen = new if isinstance(new, str) else new["status"]
+                        if seen == prev["status"] or seen in prev["also"]:
+                            expect["tests"][test_id] = prev
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(expect, f, indent=2)
                 f.write("\n")
