@@ -3,13 +3,22 @@
 
 Usage:
   check_placement.py --bench ZBUF_BENCH [--topology FILE.xml --expect FILE.expect.json]
+  check_placement.py --bench ZBUF_BENCH --topology FILE --expect-error REGEX
 
 Without --expect it checks that the decisions are well formed (this machine, whatever it is). With --expect,
 every key of the expectation must equal the decision; a list of objects is matched element by element, and an
-object only needs the keys the expectation names. Exit status 0 good, 1 a difference or malformed output.
+object only needs the keys the expectation names. With --expect-error, zbuf-bench must refuse the topology:
+exit with a status other than 0 (and not die of a signal), print no decisions, and say on stderr why, in words
+that REGEX (a Python regular expression) finds. Exit status 0 good, 1 a difference or malformed output.
+
+A --topology file is read with hwloc's built-in XML parser (HWLOC_LIBXML_IMPORT=0), even where the libxml2
+plugin (Debian: libhwloc-plugins) is installed: test topologies must load on machines without it, which is
+what the built-in parser alone proves.
 """
 import argparse
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -57,14 +66,38 @@ def well_formed(doc, problems):
             problems.append("%s: thread_cpu %r is not one of the near cpus" % (where, side.get("thread_cpu")))
 
 
+def expect_error(cmd, env, pattern):
+    run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    problems = []
+    if run.returncode == 0:
+        problems.append("exited 0: the topology was accepted")
+    elif run.returncode < 0:
+        problems.append("died of signal %d" % -run.returncode)
+    if run.stdout.strip():
+        problems.append("printed decisions although it failed")
+    if not re.search(pattern, run.stderr):
+        problems.append("stderr does not say %r" % pattern)
+    for p in problems:
+        print("check_placement: FAIL: %s: %s" % (" ".join(cmd), p), file=sys.stderr)
+    if problems:
+        print("stdout:\n%sstderr:\n%s" % (run.stdout, run.stderr), file=sys.stderr)
+        return 1
+    print("check_placement: ok: refused with exit status %d: %s" % (run.returncode, run.stderr.strip()))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench", required=True, help="zbuf-bench executable")
     ap.add_argument("--topology", help="hwloc XML topology to replay")
     ap.add_argument("--expect", help="expected decisions (JSON)")
+    ap.add_argument("--expect-error", metavar="REGEX", help="zbuf-bench must refuse the topology, saying REGEX")
     opt = ap.parse_args()
     cmd = [opt.bench, "--placement-only"] + (["--topology", opt.topology] if opt.topology else [])
-    run = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    env = dict(os.environ, HWLOC_LIBXML_IMPORT="0") if opt.topology else None
+    if opt.expect_error is not None:
+        return expect_error(cmd, env, opt.expect_error)
+    run = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=env)
     if run.returncode != 0:
         print("check_placement: FAIL: %s exited %d" % (" ".join(cmd), run.returncode), file=sys.stderr)
         return 1
