@@ -1,83 +1,24 @@
-/* zbuf-conform: what happens inside a child process. Each test (and the probe that describes the
- * implementation) runs in a fresh fork that makes its own entry call, so that a crash, a hang or CUDA state
- * of one implementation instance never reaches the parent or another test.
+/* zbuf-conform: a test's life in a test process, whether the process runs it alone (a child of --isolate, or
+ * a rerun) or as one of many (a worker, worker.c): judging the entry call, the capability and device checks,
+ * the leak probe around the body. The probe child that describes the implementation lives here too.
  *
- * The child reports to the parent through a pipe, one record per line: "KEY value\n", with backslash and
- * newline in the value escaped as "\\" and "\n". Keys: NOTE, ALIAS (op TAB memory TAB 0|1), MSG, and STATUS
- * (the outcome name), which is always last; the probe sends ENTRY (status TAB message), ABI, SIZE, NAME,
- * VERSION, DESC, CAPS, PROTO (buffer TAB nd_buffer) and then STATUS PASS. A child that exits without STATUS
- * crashed. */
-#include <errno.h>
-#include <stdatomic.h>
+ * Records on the report pipe (outcome.c): NOTE, ALIAS (op TAB memory TAB 0|1), MSG, and STATUS (the outcome
+ * name), which is always last for a test; the description of an implementation is ENTRY (status TAB
+ * message), ABI, SIZE, NAME, VERSION, DESC, CAPS, PROTO (buffer TAB nd_buffer). A process that exits
+ * without STATUS for its test crashed. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "harness.h"
 
-int conform__report_fd = -1;
-
-static void write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return; /* the parent is gone; nothing useful is left to do */
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
-void conform__write_record(const char *key, const char *value) {
-  if (conform__report_fd < 0) return;
-  size_t n = strlen(value);
-  char *line = malloc(strlen(key) + 2 * n + 3);
-  if (!line) return;
-  char *q = line;
-  for (const char *k = key; *k; k++) *q++ = *k;
-  *q++ = ' ';
-  for (size_t i = 0; i < n; i++) {
-    if (value[i] == '\\') {
-      *q++ = '\\';
-      *q++ = '\\';
-    } else if (value[i] == '\n') {
-      *q++ = '\\';
-      *q++ = 'n';
-    } else {
-      *q++ = value[i];
-    }
-  }
-  *q++ = '\n';
-  write_all(conform__report_fd, line, (size_t)(q - line));
-  free(line);
-}
-
-void conform__finish(int outcome, const char *message) {
-  /* One outcome per test: when worker threads report at once, the first wins and the others wait for the
-   * process to end. */
-  static atomic_flag reported = ATOMIC_FLAG_INIT;
-  if (atomic_flag_test_and_set(&reported))
-    for (;;) pause();
-  fflush(stdout);
-  fflush(stderr);
-  if (message && message[0]) conform__write_record("MSG", message);
-  conform__write_record("STATUS", conform__outcome_name(outcome));
-  _exit(0);
-}
-
-/* Calls the entry and judges what it returned. Used by every test child. */
-static const zbuf_impl *open_impl(const conform__spec *spec, conform_ctx *ctx) {
-  const zbuf_impl *impl = NULL;
-  conform_error_reset(&ctx->err);
-  int st = (int)spec->entry(ZBUF_IMPL_ABI_VERSION, spec->config, &impl, &ctx->err);
-  ctx->err.message[sizeof ctx->err.message - 1] = '\0';
+/* Judges what the entry call returned, as every test sees it. */
+static void judge_entry(conform_ctx *ctx, int st, const zbuf_impl *impl, const zbuf_error *entry_err) {
+  const char *message = entry_err->message;
   if (!conform_status_known(st))
     conform_fail(ctx, "the entry returned status %d, outside the known set (0..%d)", st,
                  ZBUF_STATUS_COUNT - 1);
-  if (st == ZBUF_ENODEV) conform_skip(ctx, "no usable device for this instance: %s", ctx->err.message);
-  if (st != ZBUF_OK)
-    conform_unresolved(ctx, "the entry returned %s: %s", conform_status_name(st), ctx->err.message);
+  if (st == ZBUF_ENODEV) conform_skip(ctx, "no usable device for this instance: %s", message);
+  if (st != ZBUF_OK) conform_unresolved(ctx, "the entry returned %s: %s", conform_status_name(st), message);
   if (!impl) conform_fail(ctx, "the entry returned OK but a NULL table");
   if (impl->abi_version != ZBUF_IMPL_ABI_VERSION)
     conform_fail(ctx, "the table claims ABI version %u, the harness requested %u",
@@ -85,7 +26,6 @@ static const zbuf_impl *open_impl(const conform__spec *spec, conform_ctx *ctx) {
   if (impl->struct_size < offsetof(zbuf_impl, shutdown))
     conform_fail(ctx, "the table's struct_size %u is smaller than its fixed header (%zu bytes)",
                  (unsigned)impl->struct_size, offsetof(zbuf_impl, shutdown));
-  return impl;
 }
 
 /* UNSUPPORTED or SKIP unless device_check says the device can be used now. */
@@ -109,9 +49,9 @@ static void check_device(conform_ctx *ctx, DLDevice d) {
                conform_device_name(d), conform_status_name(st), ctx->err.message);
 }
 
-void conform__child_run_test(const conform__spec *spec, const conform__test *t, int fd) {
-  static conform_ctx ctx; /* static: tests may keep pointers into it until the process ends */
-  conform__report_fd = fd;
+void conform__run_body(const conform__test *t, int entry_status, const zbuf_impl *impl,
+                       const zbuf_error *entry_err) {
+  static conform_ctx ctx; /* static: tests may keep pointers into it until the test ends */
   memset(&ctx, 0, sizeof ctx);
   ctx.id = t->id;
   ctx.clause = t->clause;
@@ -122,7 +62,7 @@ void conform__child_run_test(const conform__spec *spec, const conform__test *t, 
   ctx.host.device_id = 0;
   if (t->unresolved_why) conform_unresolved(&ctx, "%s", t->unresolved_why);
 
-  const zbuf_impl *impl = open_impl(spec, &ctx);
+  judge_entry(&ctx, entry_status, impl, entry_err);
   ctx.impl = impl;
   if (t->ndevices >= 1) {
     ctx.dev = ctx.nd_dev = t->devices[0];
@@ -142,26 +82,41 @@ void conform__child_run_test(const conform__spec *spec, const conform__test *t, 
   conform_leak_begin(&ctx, &probe);
   t->fn(&ctx);
   if (ctx.check_leaks) conform_leak_check(&ctx, &probe, "the test body");
-  if (CONFORM_HAS_OP(impl, shutdown) && impl->shutdown) impl->shutdown(impl);
-  conform__finish(CONFORM_PASS, "");
 }
 
-void conform__child_probe(const conform__spec *spec, int fd) {
+/* Whether the table can be used beyond its fixed header (what describing and shutting down need). */
+static int table_usable(int st, const zbuf_impl *impl) {
+  return st == ZBUF_OK && impl && impl->abi_version == ZBUF_IMPL_ABI_VERSION &&
+         impl->struct_size >= offsetof(zbuf_impl, shutdown);
+}
+
+void conform__child_run_test(const conform__spec *spec, const conform__test *t, int fd) {
   conform__report_fd = fd;
   const zbuf_impl *impl = NULL;
   zbuf_error err;
   conform_error_reset(&err);
-  int st = (int)spec->entry(ZBUF_IMPL_ABI_VERSION, spec->config, &impl, &err);
+  /* A test that cannot be built is reported without loading the implementation at all. */
+  int st = t->unresolved_why ? ZBUF_OK : (int)spec->entry(ZBUF_IMPL_ABI_VERSION, spec->config, &impl, &err);
   err.message[sizeof err.message - 1] = '\0';
+  conform__run_body(t, st, impl, &err);
+  if (table_usable(st, impl) && CONFORM_HAS_OP(impl, shutdown) && impl->shutdown) impl->shutdown(impl);
+  conform__finish(CONFORM_PASS, "");
+}
+
+int conform__open_and_describe(const conform__spec *spec, const zbuf_impl **out, zbuf_error *err) {
+  const zbuf_impl *impl = NULL;
+  conform_error_reset(err);
+  int st = (int)spec->entry(ZBUF_IMPL_ABI_VERSION, spec->config, &impl, err);
+  err->message[sizeof err->message - 1] = '\0';
   char rec[ZBUF_ERROR_MESSAGE_SIZE + 32];
-  snprintf(rec, sizeof rec, "%d\t%s", st, err.message);
+  snprintf(rec, sizeof rec, "%d\t%s", st, err->message);
   conform__write_record("ENTRY", rec);
   if (st == ZBUF_OK && impl) {
     snprintf(rec, sizeof rec, "%u", (unsigned)impl->abi_version);
     conform__write_record("ABI", rec);
     snprintf(rec, sizeof rec, "%u", (unsigned)impl->struct_size);
     conform__write_record("SIZE", rec);
-    if (impl->abi_version == ZBUF_IMPL_ABI_VERSION && impl->struct_size >= offsetof(zbuf_impl, shutdown)) {
+    if (table_usable(st, impl)) {
       conform__write_record("NAME", impl->name ? impl->name : "(null)");
       conform__write_record("VERSION", impl->version ? impl->version : "(null)");
       conform__write_record("DESC", impl->description ? impl->description : "(null)");
@@ -171,8 +126,17 @@ void conform__child_probe(const conform__spec *spec, int fd) {
       size_t n = strlen(rec);
       snprintf(rec + n, sizeof rec - n, "%s", conform_device_name(impl->prototype.nd_buffer));
       conform__write_record("PROTO", rec);
-      if (CONFORM_HAS_OP(impl, shutdown) && impl->shutdown) impl->shutdown(impl);
     }
   }
+  *out = impl;
+  return st;
+}
+
+void conform__child_probe(const conform__spec *spec, int fd) {
+  conform__report_fd = fd;
+  const zbuf_impl *impl = NULL;
+  zbuf_error err;
+  int st = conform__open_and_describe(spec, &impl, &err);
+  if (table_usable(st, impl) && CONFORM_HAS_OP(impl, shutdown) && impl->shutdown) impl->shutdown(impl);
   conform__finish(CONFORM_PASS, "");
 }

@@ -2,8 +2,10 @@
  *
  * A clause test proves one clause of conformance/contract/CONTRACT.md against whatever implementation the
  * harness loaded. It sees that implementation only through `ctx->impl` (zbuf/impl.h), never the reference's
- * own API. Each test runs alone in a forked child process that made its own entry call, so a test may crash,
- * hang or leak without harming the others; the helpers below end the child with a status and a message.
+ * own API. Tests run in worker processes that each made one entry call (or, with --isolate, each in a process
+ * of its own), so a test may crash, hang or leak without harming the harness; the helpers below end the test
+ * with a status and a message. A test must not rely on process-wide state left by another test: it sets what
+ * it counts on (a counter of callbacks, say) at its start.
  *
  * Writing a test (in conformance/tests/<area>.c; the CMake glob picks the file up):
  *
@@ -332,6 +334,10 @@ typedef void (*conform_thread_fn)(conform_ctx *ctx, int index, void *arg);
 /** Starts nthreads threads running fn, released together by a barrier so that they overlap, and joins them.
  * A failure to start a thread is UNRESOLVED. A deadlock among them shows up as TIMEOUT. */
 void conform_threads_run(conform_ctx *ctx, int nthreads, conform_thread_fn fn, void *arg);
+
+/** Seconds a THREAD clause's loop may run before it stops short of the contract's iteration count, once it
+ * has done a minimum (zbuf-conform --thread-budget; default 1). */
+double conform_thread_budget_s(void);
 
 /** Fills dst with n deterministic, seed-dependent, non-repeating-looking bytes. */
 void conform_fill_pattern(void *dst, size_t n, unsigned seed);

@@ -1,6 +1,6 @@
 /* zbuf-conform: the test-side API of conform.h (outcomes, status checks, assertions, devices, aliasing, leak
- * probe, set-up shortcuts). Everything here runs in a test's child process; outcomes go to the parent as
- * records on the report pipe (child.c) and end the process. */
+ * probe, set-up shortcuts). Everything here runs in a test process (a worker or a child); outcomes go to the
+ * parent as records on the report pipe and end the test (outcome.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +72,10 @@ void conform_note(conform_ctx *ctx, const char *fmt, ...) {
   va_end(ap);
   conform__write_record("NOTE", text);
 }
+
+static double thread_budget_s = 1.0;
+double conform_thread_budget_s(void) { return thread_budget_s; }
+void conform__set_thread_budget(double seconds) { thread_budget_s = seconds; }
 
 /* ---- status codes ---- */
 

@@ -3,6 +3,8 @@
 #ifndef ZBUF_CONFORM_HARNESS_H
 #define ZBUF_CONFORM_HARNESS_H
 
+#include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 
 #include "conform.h"
@@ -29,6 +31,9 @@ const char *conform__outcome_name(int outcome);
 int conform__outcome_parse(const char *text);
 /* Whether an outcome makes a run without --expect fail (FAIL, CRASH, TIMEOUT, UNRESOLVED). */
 int conform__outcome_is_bad(int outcome);
+
+/* Sets what conform_thread_budget_s() answers (--thread-budget). */
+void conform__set_thread_budget(double seconds);
 
 /* ---- registry (registry.c) ---- */
 typedef struct conform__test {
@@ -65,24 +70,60 @@ typedef struct conform__spec {
   char *config; /* entry config or NULL */
   void *dl;     /* dlopen handle */
   zbuf_impl_entry_fn entry;
+  zbuf_impl_prepare_fn prepare; /* optional (ZBUF_IMPL_PREPARE_SYMBOL): warms a process that forks instances */
 } conform__spec;
 
 /* Parses and loads (dlopen + dlsym) a spec in the parent; the entry is called only in children. Returns 0, or
  * -1 with a message in msg. argv0 locates the Python adapter next to the binary. */
 int conform__spec_load(const char *text, const char *argv0, conform__spec *out, char *msg, size_t msg_size);
 
-/* ---- child side (child.c) ---- */
-/* Runs test t in this (child) process and _exits; reports go to fd. */
-void conform__child_run_test(const conform__spec *spec, const conform__test *t, int fd) CONFORM__NORETURN;
-/* Calls the entry, describes the implementation on fd and _exits (the probe). */
-void conform__child_probe(const conform__spec *spec, int fd) CONFORM__NORETURN;
-/* Writes one protocol record "KEY value\n" to the report pipe, escaping newlines and backslashes in value;
- * a no-op when no pipe is set (the probe and tests always have one). */
-void conform__write_record(const char *key, const char *value);
-/* Ends the child with an outcome and a message (the message is reported, then the process exits). */
-void conform__finish(int outcome, const char *message) CONFORM__NORETURN;
-/* The child's report pipe, set before the entry call. */
+/* ---- outcomes (outcome.c): the bottom layer of the test side ---- */
+/* Where a worker runs one test: conform__finish on the test's thread jumps back here. */
+typedef struct conform__frame {
+  sigjmp_buf jump;
+  pthread_t thread;  /* the test's own thread */
+  int outcome;       /* the test's outcome; PASS while the body runs */
+  int spoiled;       /* the process was left in an unknown state: the worker ends after this test */
+  char message[4400];
+} conform__frame;
+
+/* The report pipe of this test process (child or worker). */
 extern int conform__report_fd;
+/* Writes one record "KEY value\n" to the report pipe, escaping newlines and backslashes in value; a no-op
+ * when no pipe is set. */
+void conform__write_record(const char *key, const char *value);
+/* Flushes stdout and stderr, then writes MSG (when message is not empty) and STATUS. */
+void conform__report(int outcome, const char *message);
+/* Ends the running test with an outcome: a test alone reports it and exits the process; a test in a frame
+ * jumps back to the frame (from another of its threads: the outcome is kept and that thread ends). */
+void conform__finish(int outcome, const char *message) CONFORM__NORETURN;
+void conform__frame_enter(conform__frame *f);
+void conform__frame_leave(void);
+/* In a frame, once the test's threads are joined: ends the test with the outcome one of them reported. */
+void conform__frame_take_pending(void);
+/* In a frame: the test leaves state behind that the next test must not see (threads it could not join). */
+void conform__spoil_process(void);
+
+/* ---- process roles (child.c, worker.c) ---- */
+/* Runs test t alone in this (child) process, after its own entry call, and _exits; reports go to fd. */
+void conform__child_run_test(const conform__spec *spec, const conform__test *t, int fd) CONFORM__NORETURN;
+/* Calls the entry, describes the implementation on fd and _exits (the probe of --isolate runs). */
+void conform__child_probe(const conform__spec *spec, int fd) CONFORM__NORETURN;
+/* Calls the entry and describes the implementation on fd; returns the entry's status and table. */
+int conform__open_and_describe(const conform__spec *spec, const zbuf_impl **impl, zbuf_error *err);
+/* Runs test t's checks and body against an implementation opened by entry_status/impl/entry_err; returns
+ * when the body returns (PASS); every other outcome goes through conform__finish. */
+void conform__run_body(const conform__test *t, int entry_status, const zbuf_impl *impl,
+                       const zbuf_error *entry_err);
+/* A worker: one entry call, described on fd and followed by "READY"; then reads test indices (decimal, one
+ * per line) from cmd_fd and runs each in a frame, reporting "BEGIN index", the test's records and "STATUS";
+ * at end of file it shuts the implementation down and _exits. A test that spoils the process is followed by
+ * "SPOILED" and the exit.
+ * With `alone`, the worker makes no entry call: it prepares the plugin (spec->prepare), says "READY", and
+ * runs each test alone in a fork of itself that makes its own entry call, then says "ENDED how" once that
+ * fork has ended. */
+void conform__worker_main(const conform__spec *spec, conform__test *const *tests, size_t ntests, int cmd_fd,
+                          int fd, int alone) CONFORM__NORETURN;
 
 /* ---- what the probe learnt about the implementation ---- */
 typedef struct conform__impl_info {
@@ -98,11 +139,15 @@ typedef struct conform__impl_info {
 } conform__impl_info;
 
 /* ---- results (runner.c) ---- */
+/* Whether a result came out differently in a shared worker and alone: it depends on what ran before it. */
+#define CONFORM__ORDER_DEPENDENT(r) ((r)->shared_outcome >= 0 && (r)->shared_outcome != (r)->outcome)
 typedef struct conform__result {
   int outcome;
   char *message; /* reason or failure text; may be multi-line; never NULL after a run */
   char *output;  /* tail of the child's stdout/stderr; may be empty */
   double duration_s;
+  int shared_outcome;   /* -1, or what the test gave in a shared worker before it was rerun alone */
+  char *shared_message; /* the shared run's message, when rerun */
 } conform__result;
 
 typedef struct conform__alias {
@@ -119,14 +164,20 @@ typedef struct conform__run {
   conform__alias *aliases;
   size_t naliases;
   int jobs;
+  int isolate; /* 1: a fresh process (and entry call) per test; 0: --jobs long-lived workers */
   double timeout_s;
   int quiet;
   char start_time[32]; /* ISO 8601 UTC */
   double duration_s;
   const char *command_name; /* how to spell zbuf-conform in repro lines */
+  size_t entry_calls;       /* processes that called the entry: probe, workers, tests alone */
+  size_t workers;           /* workers started */
+  size_t reruns;            /* tests rerun alone after a failure in a shared worker */
+  struct conform__pool *pool; /* the processes of the run (runner.c) */
 } conform__run;
 
-/* Runs the probe in a child and fills run->info. */
+/* Fills run->info from the first entry call: a probe child (--isolate), else the first worker, which stays
+ * for the tests. */
 void conform__run_probe(conform__run *run);
 /* Runs the selected tests, prints TAP and progress. */
 void conform__run_tests(conform__run *run);

@@ -49,6 +49,8 @@ static int load_library(conform__spec *s, int global, char *msg, size_t msg_size
   }
   /* POSIX guarantees that data and function pointers convert through dlsym's result. */
   memcpy(&s->entry, &sym, sizeof s->entry);
+  void *prepare = dlsym(s->dl, ZBUF_IMPL_PREPARE_SYMBOL); /* optional */
+  if (prepare) memcpy(&s->prepare, &prepare, sizeof s->prepare);
   return 0;
 }
 

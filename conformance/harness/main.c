@@ -1,5 +1,5 @@
 /* zbuf-conform: the command line. Loads one implementation through zbuf/impl.h, runs the selected clause
- * tests each in its own child process, prints TAP, the aliasing matrix and a summary, writes JSON and JUnit,
+ * tests in worker processes (or each in its own child process with --isolate), prints TAP, the aliasing matrix and a summary, writes JSON and JUnit,
  * and gates on an expectations file. See docs/conformance.md. */
 #include <signal.h>
 #include <stdlib.h>
@@ -32,11 +32,18 @@ static const char usage_text[] =
     "  --expect FILE   compare with an expectations file (" CONFORM_EXPECT_SCHEMA
     "); exit 0 iff all equal\n"
     "  --write-expect FILE  write the observed statuses as an expectations file (to start or refresh one)\n"
-    "  --jobs N        run N tests at a time (default 1, at most 64)\n"
+    "  --jobs N        run N worker processes, each with one entry call (default: the number of CPUs, at\n"
+    "                  most 8; at most 64)\n"
+    "  --isolate       run every test in a fresh process with its own entry call (slow; as before 1.1)\n"
     "  --timeout S     per-test limit in seconds (default 30)\n"
+    "  --thread-budget S  seconds a THREAD clause's loop may run before stopping short of the contract's\n"
+    "                  iteration count (default 1; more hunts races longer in slow implementations)\n"
     "  --vectors DIR   golden vectors folder (default: $ZBUF_CONFORM_VECTORS, else the source tree's)\n"
     "  --quiet         print only tests that did not pass/skip, and the summary\n"
     "  --help, --version\n"
+    "\n"
+    "A worker runs test after test; a CRASH or TIMEOUT ends only that worker, and a FAIL or UNRESOLVED is run\n"
+    "again alone before it is reported (a test whose result differs alone is named order-dependent).\n"
     "\n"
     "Statuses: PASS FAIL SKIP UNSUPPORTED UNRESOLVED CRASH TIMEOUT. Exit status: without --expect 0 iff no\n"
     "FAIL, CRASH, TIMEOUT or UNRESOLVED; with --expect 0 iff every status equals the expected one; 2 for "
@@ -65,6 +72,12 @@ static const char *command_name(const char *argv0) {
 static unsigned load_timeout_s(double test_timeout_s) {
   double t = 4 * test_timeout_s;
   return t < 120 ? 120u : (unsigned)t;
+}
+
+/* Workers by default: one per CPU, at most 8 (each may hold a CUDA context or an interpreter). */
+static int default_jobs(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
 
 static void on_load_timeout(int sig) {
@@ -135,7 +148,7 @@ int main(int argc, char **argv) {
   const char *impl = NULL, *json = NULL, *junit = NULL, *expect = NULL, *write_expect = NULL;
   filters = calloc((size_t)argc + 1, sizeof *filters);
   size_t nfilters = 0;
-  int list = 0, quiet = 0, jobs = 1;
+  int list = 0, quiet = 0, isolate = 0, jobs = default_jobs();
   double timeout_s = 30;
   for (int a = 1; a < argc; a++) {
     const char *o = argv[a];
@@ -148,7 +161,7 @@ int main(int argc, char **argv) {
     }
     int takes = strcmp(o, "--impl") == 0 || strcmp(o, "--filter") == 0 || strcmp(o, "--json") == 0 ||
                 strcmp(o, "--junit") == 0 || strcmp(o, "--expect") == 0 || strcmp(o, "--jobs") == 0 ||
-                strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 ||
+                strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 || strcmp(o, "--thread-budget") == 0 ||
                 strcmp(o, "--write-expect") == 0;
     if (takes && !v) return usage_error("%s needs a value", o);
     if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
@@ -160,6 +173,8 @@ int main(int argc, char **argv) {
       return 0;
     } else if (strcmp(o, "--list") == 0) {
       list = 1;
+    } else if (strcmp(o, "--isolate") == 0) {
+      isolate = 1;
     } else if (strcmp(o, "--quiet") == 0 || strcmp(o, "-q") == 0) {
       quiet = 1;
     } else if (strcmp(o, "--impl") == 0) {
@@ -181,6 +196,12 @@ int main(int argc, char **argv) {
       long n = strtol(v, &end, 10);
       if (*end || n < 1 || n > 64) return usage_error("--jobs %s: expected a whole number from 1 to 64", v);
       jobs = (int)n;
+    } else if (strcmp(o, "--thread-budget") == 0) {
+      char *end;
+      double b = strtod(v, &end);
+      if (*end || !(b > 0) || b > 3600)
+        return usage_error("--thread-budget %s: expected a positive number of seconds (at most 3600)", v);
+      conform__set_thread_budget(b);
     } else if (strcmp(o, "--timeout") == 0) {
       char *end;
       timeout_s = strtod(v, &end);
@@ -211,20 +232,24 @@ int main(int argc, char **argv) {
     return usage_error("%s", nfilters ? "no test matches the --filter patterns" : "no tests registered");
 
   char msg[1024];
-  /* Loading runs the plugin's constructors in this process (the Python adapter starts its interpreter there);
-   * a plugin that hangs while loading must end the run with a message, not stall it forever. */
+  /* Loading runs the plugin's constructors in this process; a plugin that hangs while loading (or preparing)
+   * must end the run with a message, not stall it forever. */
   signal(SIGALRM, on_load_timeout);
   alarm(load_timeout_s(timeout_s));
   if (conform__spec_load(impl, argv[0], &spec, msg, sizeof msg) != 0) {
     fprintf(stderr, "zbuf-conform: %s\n", msg);
     return 2;
   }
+  /* A process per test: the plugin warms this process (the Python adapter starts its interpreter), so that
+   * every fork finds it done. Workers start their own instead, and then this process never does. */
+  if (isolate && spec.prepare) spec.prepare(spec.config);
   alarm(0);
   run.spec = &spec;
   run.n = n;
   run.tests = selected;
   run.results = calloc(n, sizeof *run.results);
   run.jobs = jobs;
+  run.isolate = isolate;
   run.timeout_s = timeout_s;
   run.quiet = quiet;
   run.command_name = command_name(argv[0]);

@@ -82,6 +82,22 @@ void conform__print_summary(const conform__run *run, FILE *f) {
   for (int o = 0; o < CONFORM_OUTCOME_COUNT; o++)
     fprintf(f, " %zu %s%s", counts[o], conform__outcome_name(o), o + 1 < CONFORM_OUTCOME_COUNT ? "," : "");
   fprintf(f, " in %.1f s\n", run->duration_s);
+  if (run->isolate)
+    fprintf(f, "# %zu entry calls (a process per test, --isolate)\n", run->entry_calls);
+  else
+    fprintf(f, "# %zu entry calls (%zu workers, %zu tests rerun alone)\n", run->entry_calls, run->workers,
+            run->reruns);
+  size_t order = 0;
+  for (size_t i = 0; i < run->n; i++) order += CONFORM__ORDER_DEPENDENT(&run->results[i]);
+  if (!order) return;
+  fprintf(f, "# %zu test%s depend%s on what ran before in the same process (result alone differs):\n", order,
+          order == 1 ? "" : "s", order == 1 ? "s" : "");
+  for (size_t i = 0; i < run->n; i++) {
+    const conform__result *r = &run->results[i];
+    if (CONFORM__ORDER_DEPENDENT(r))
+      fprintf(f, "#   %s: %s in a shared worker, %s alone\n", run->tests[i]->id,
+              conform__outcome_name(r->shared_outcome), conform__outcome_name(r->outcome));
+  }
 }
 
 /* The expected status for test id: an exact key first, else the first glob key (in file order) matching it.

@@ -87,6 +87,13 @@ int conform__write_json(const conform__run *run, const char *path, char *msg, si
   cJSON_AddStringToObject(root, "start_time", run->start_time);
   cJSON_AddNumberToObject(root, "duration_s", run->duration_s);
   cJSON_AddNumberToObject(root, "timeout_s", run->timeout_s);
+  cJSON *exec = cJSON_AddObjectToObject(root, "execution");
+  cJSON_AddStringToObject(exec, "mode", run->isolate ? "isolate" : "workers");
+  cJSON_AddNumberToObject(exec, "jobs", run->jobs);
+  cJSON_AddNumberToObject(exec, "entry_calls", (double)run->entry_calls);
+  cJSON_AddNumberToObject(exec, "workers", (double)run->workers);
+  cJSON_AddNumberToObject(exec, "reruns", (double)run->reruns);
+  cJSON *order = cJSON_AddArrayToObject(exec, "order_dependent");
 
   cJSON *tests = cJSON_AddArrayToObject(root, "tests");
   size_t counts[CONFORM_OUTCOME_COUNT] = {0};
@@ -102,6 +109,14 @@ int conform__write_json(const conform__run *run, const char *path, char *msg, si
     cJSON_AddStringToObject(o, "message", r->message ? r->message : "");
     if (r->output && r->output[0]) cJSON_AddStringToObject(o, "output", r->output);
     cJSON_AddNumberToObject(o, "duration_s", r->duration_s);
+    if (r->shared_outcome >= 0) {
+      /* Failed in a shared worker and ran again alone: status is the lone run's. */
+      cJSON *shared = cJSON_AddObjectToObject(o, "shared_run");
+      cJSON_AddStringToObject(shared, "status", conform__outcome_name(r->shared_outcome));
+      cJSON_AddStringToObject(shared, "message", r->shared_message ? r->shared_message : "");
+      cJSON_AddBoolToObject(o, "order_dependent", CONFORM__ORDER_DEPENDENT(r));
+      if (CONFORM__ORDER_DEPENDENT(r)) cJSON_AddItemToArray(order, cJSON_CreateString(t->id));
+    }
     char *repro = conform__repro(run, t->id);
     cJSON_AddStringToObject(o, "repro", repro);
     free(repro);

@@ -1,6 +1,7 @@
 /* zbuf-conform: running a THREAD clause's workers together. A barrier releases every worker at once so that
  * their calls into the implementation really overlap; the harness's per-test timeout turns a deadlock into
- * TIMEOUT, and the first outcome any worker reports ends the test (conform__finish serialises them). */
+ * TIMEOUT, and the first outcome any thread reports ends the test (conform__finish serialises them; in a
+ * worker process the test ends once its threads are joined). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,15 @@ void conform_threads_run(conform_ctx *ctx, int nthreads, conform_thread_fn fn, v
   for (int i = 0; i < nthreads; i++) {
     ws[i] = (worker){ctx, i, fn, arg, &start};
     int rc = pthread_create(&tids[i], NULL, worker_main, &ws[i]);
-    /* Threads already started wait at the barrier forever; the child ends here, so they end with it. */
-    if (rc != 0)
+    /* Threads already started wait at the barrier forever, so the process must end with the test. */
+    if (rc != 0) {
+      conform__spoil_process();
       conform_unresolved(ctx, "conform_threads_run: starting thread %d of %d: %s", i, nthreads, strerror(rc));
+    }
   }
   for (int i = 0; i < nthreads; i++) pthread_join(tids[i], NULL);
   pthread_barrier_destroy(&start);
   free(tids);
   free(ws);
+  conform__frame_take_pending();
 }

@@ -21,6 +21,12 @@ static void count_release(void *data, void *ctx) {
   atomic_fetch_add(&released, 1);
 }
 
+/* The counts are per process and a worker runs many tests: each test that counts starts from zero. */
+static void start_counting_releases(void) {
+  atomic_store(&released, 0);
+  released_data = released_ctx = NULL;
+}
+
 static void expect_released(conform_ctx *ctx, int want, const char *when) {
   int n = atomic_load(&released);
   if (n != want) conform_fail(ctx, "release callback %s: expected %d call(s), seen %d", when, want, n);
@@ -104,6 +110,7 @@ CONFORM_TEST_VARIANTS("BUF-LIFE-002", MP_KINDS, ZBUF_CAP_HOST | ZBUF_CAP_WRAP,
   conform_fill_pattern(pat, sizeof pat, 22);
   mp_mem m = mp_mem_new(ctx, ctx->dev, pat, sizeof pat);
   zbuf_impl_buffer *w = NULL;
+  start_counting_releases();
   CONFORM_OK(ctx, I->buffer_wrap(I, ctx->dev, m.ptr, m.n, count_release, &release_token, &w, &ctx->err));
   /* Views come and go while the Buffer lives. */
   for (int i = 0; i < 3; i++) {
@@ -164,6 +171,7 @@ CONFORM_TEST_VARIANTS("BUF-LIFE-004", "null-data,bad-device,alloc-failure", ZBUF
   CONFORM_NEED_OP(ctx, buffer_wrap);
   unsigned char mem[16] = {0};
   zbuf_impl_buffer *w = NULL;
+  start_counting_releases();
   if (strcmp(ctx->label, "null-data") == 0) {
     int st = I->buffer_wrap(I, ctx->host, NULL, 16, count_release, &release_token, &w, NULL);
     expect_failed(ctx, st, "wrap of NULL data with size 16");

@@ -17,11 +17,10 @@
 /** Threads per test (CONTRACT.md, THREAD: at least 8). */
 enum { TH_N = 8 };
 
-/** Wall-clock budget of a worker loop. The iteration counts are the contract's (CONTRACT.md, THREAD); a slow
- * implementation (the Python adapter crosses the GIL on every call) stops early at this budget instead of
- * running into the harness's timeout, which would read as a deadlock. Loops whose end state depends on the
- * last iteration (the writers' tests) keep their fixed counts. */
-#define TH_BUDGET_S 3.0
+/** Wall-clock budget of a worker loop: conform_thread_budget_s() (--thread-budget). The iteration counts are
+ * the contract's (CONTRACT.md, THREAD); a slow implementation (the Python adapter crosses the GIL on every
+ * call) stops early at this budget instead of running into the harness's timeout, which would read as a
+ * deadlock. Loops whose end state depends on the last iteration (the writers' tests) keep their fixed counts. */
 /** Iterations every worker runs whatever the budget says. */
 enum { TH_MIN_ITERS = 200 };
 
@@ -34,7 +33,7 @@ static inline double th_now(void) {
 /** Whether a worker that started its loop at `start` goes on with iteration i (the clock is read every 64
  * iterations). */
 static inline int th_go(int i, double start) {
-  return i < TH_MIN_ITERS || (i & 63) != 0 || th_now() - start < TH_BUDGET_S;
+  return i < TH_MIN_ITERS || (i & 63) != 0 || th_now() - start < conform_thread_budget_s();
 }
 
 /** Fails naming the thread and the call unless st is ZBUF_OK. */

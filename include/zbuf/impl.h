@@ -36,6 +36,16 @@ extern "C" {
 /** Name of the symbol a plugin exports, of type zbuf_impl_entry_fn. */
 #define ZBUF_IMPL_ENTRY_SYMBOL "zbuf_impl_entry"
 
+/** Name of a symbol a plugin may also export, of type zbuf_impl_prepare_fn. A host calls it at most once, in
+ * a process that will then fork processes which each make their own entry call with the same config
+ * (zbuf-conform does so to run tests alone). It may start a runtime and import what instances need, so that
+ * the forks find it done; it must not make an instance, initialise a GPU or start threads, none of which
+ * survives fork. A plugin without it works the same, only each fork starts from nothing. */
+#define ZBUF_IMPL_PREPARE_SYMBOL "zbuf_impl_prepare"
+
+/** The optional preparation symbol's type (ZBUF_IMPL_PREPARE_SYMBOL); config as for the entry. */
+typedef void (*zbuf_impl_prepare_fn)(const char *config);
+
 /** Capability bits an implementation claims. Tests needing a capability not claimed are UNSUPPORTED. */
 enum zbuf_impl_capability {
   ZBUF_CAP_HOST = 1u << 0,         /* buffers in ordinary host memory (kDLCPU) */

@@ -1,8 +1,8 @@
 /* zbuf Python adapter: the entry symbol, the embedded interpreter, and the instance-wide operations (device
  * check, allocation counts, default prototype).
  *
- * Interpreter: initialised once per process, on the first entry call (the harness forks a child per test and
- * makes the entry call there). It is the libpython this plugin links, pointed at a virtual environment by
+ * Interpreter: initialised once per process, on the first entry call (or by zbuf_impl_prepare, in a process
+ * that forks instances). It is the libpython this plugin links, pointed at a virtual environment by
  * ZBUF_PYTHON (the venv's bin/python): PyConfig.program_name set to it makes Python read the venv's
  * pyvenv.cfg and put its site-packages on sys.path, exactly as running that bin/python would. The interpreter
  * is never finalised: releases may come from any thread until the process ends. After initialisation the
@@ -28,8 +28,8 @@ static int zbuf__py_started;      /* the start was tried (once per process), und
 static zbuf_error zbuf__py_start_error;
 
 /* fork() with an initialised interpreter, as os.fork() does it: hold the GIL and the import lock across the
- * fork, and let the child reinitialise Python's thread state. zbuf-conform forks a child per test from a
- * process in which the plugin (and so, with the warm start below, Python) is loaded. */
+ * fork, and let the child reinitialise Python's thread state. zbuf-conform forks a process per test from one
+ * in which the warm start below ran. */
 static PyGILState_STATE
     zbuf__py_fork_gil; /* written with the GIL held, so forks from two threads serialise */
 static void zbuf__py_fork_prepare(void) {
@@ -120,18 +120,16 @@ static zbuf_status zbuf__py_ensure_started(zbuf_error *err) {
   return st;
 }
 
-/* Warm start. Starting Python and importing NumPy and Zarr takes one to two seconds, and zbuf-conform makes
- * the entry call in a fresh child per test (over a thousand): so the plugin starts Python and imports them
- * when it is loaded, in the harness's parent, and every child inherits the warm interpreter through fork
- * (see the fork handlers above). Only imports happen here, never an entry call: which prototype, and any
- * failure to load it, stay the child's. ZBUF_PYADAPTER_PRELOAD=0 turns it off; a host that is itself Python
- * needs none. */
-__attribute__((constructor)) static void zbuf__py_preload(void) {
-  const char *preload = getenv("ZBUF_PYADAPTER_PRELOAD");
-  if ((preload != NULL && strcmp(preload, "0") == 0) || Py_IsInitialized()) return;
+/* Warm start (ZBUF_IMPL_PREPARE_SYMBOL). Starting Python and importing NumPy and Zarr takes a third of a
+ * second or more (CuPy: seconds), and zbuf-conform forks a process per test it runs alone: it calls this
+ * once in the process it forks them from, and each fork inherits the warm interpreter (see the fork
+ * handlers above). Only imports happen here, never an instance: which prototype, and any failure to load it,
+ * stay the entry call's. */
+__attribute__((visibility("default"))) void zbuf_impl_prepare(const char *config);
+void zbuf_impl_prepare(const char *config) {
   if (zbuf__py_ensure_started(NULL) != ZBUF_OK) return; /* the entry call reports why */
   PyGILState_STATE gil = zbuf__py_gil_take();
-  PyObject *r = PyObject_CallMethod(zbuf__py_module, "preload", NULL);
+  PyObject *r = PyObject_CallMethod(zbuf__py_module, "preload", "s", config ? config : "");
   Py_XDECREF(r);
   PyErr_Clear();
   PyGILState_Release(gil);

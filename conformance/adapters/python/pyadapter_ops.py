@@ -528,10 +528,11 @@ class Instance:
         return self.proto.nd_buffer.from_ndarray_like(array)
 
 
-def preload():
-    """The warm start (pyadapter_entry.c): imports what every instance needs, so that forked children find it
-    imported. A failure here is left to the entry call, which reports it with the prototype it names."""
-    for name in ("zarr", "zarr.core.buffer", "zarr.core.buffer.cpu"):
+def preload(spec):
+    """The warm start (zbuf_impl_prepare in pyadapter_entry.c): imports what every instance of `spec`
+    ("MODULE:ATTR") needs, so that forked children find it imported. A failure here is left to the entry
+    call, which reports it with the prototype it names."""
+    for name in ("zarr", "zarr.core.buffer", "zarr.core.buffer.cpu", spec.partition(":")[0]):
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - reported by the entry call in the child, where it matters
