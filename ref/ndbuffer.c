@@ -188,9 +188,12 @@ static zbuf_status alloc_array(zbuf_device device, size_t ndim, const int64_t *s
   if (order != ZBUF_ORDER_C && order != ZBUF_ORDER_F)
     return zbuf_error_set(err, ZBUF_EINVAL, "order = %d must be ZBUF_ORDER_C or ZBUF_ORDER_F", (int)order);
   size_t itemsize = zbuf_dtype_itemsize(dtype);
-  int64_t nbytes;
+  /* The outputs of the calls below (and of alloc_array for its callers) are set on ZBUF_OK only, but are
+   * initialised: a compiler that inlines these calls cannot see that zbuf_error_set (in another file) never
+   * returns ZBUF_OK, and GCC 13 -O2, GCC 12 -O3 and -flto warn (maybe-uninitialized). */
+  int64_t nbytes = 0;
   ZBUF_RETURN_NOT_OK(zbuf__checked_nbytes(ndim, shape, itemsize, "shape", &nbytes, err));
-  zbuf__block *block;
+  zbuf__block *block = NULL;
   ZBUF_RETURN_NOT_OK(zbuf__block_alloc(device, (size_t)nbytes, &block, err));
   zbuf_ndbuffer *a;
   zbuf_status st = zbuf__ndbuffer_handle_new(&a, err);
@@ -260,7 +263,7 @@ zbuf_status zbuf__ndbuffer_convert(const zbuf__view *src, zbuf_device src_dev, z
     ndim = src->ndim;
     shape = src->shape;
   }
-  zbuf_ndbuffer *r;
+  zbuf_ndbuffer *r = NULL; /* set by alloc_array on ZBUF_OK; initialised: see alloc_array */
   ZBUF_RETURN_NOT_OK(alloc_array(dst_dev, ndim, shape, dst_dtype, ZBUF_ORDER_C, &r, err));
   int64_t size = zbuf__shape_size(src->ndim, src->shape);
   zbuf_status st = ZBUF_OK;
@@ -309,7 +312,7 @@ zbuf_status zbuf_ndbuffer_create(zbuf_device device, size_t ndim, const int64_t 
   /* All-zero bytes are zero in every kind and byte order. */
   static const unsigned char zeros[16] = {0};
   if (out == NULL) return zbuf_error_set(err, ZBUF_EINVAL, "out is NULL");
-  zbuf_ndbuffer *a;
+  zbuf_ndbuffer *a = NULL; /* set by alloc_array on ZBUF_OK; initialised: see alloc_array */
   ZBUF_RETURN_NOT_OK(alloc_array(device, ndim, shape, dtype, order, &a, err));
   zbuf_status st = zbuf_ndbuffer_fill(a, fill_value != NULL ? fill_value : zeros, err);
   if (st != ZBUF_OK) {

@@ -217,7 +217,9 @@ zbuf_status zbuf__ndbuffer_select(const zbuf_ndbuffer *src, size_t nidx, const z
       zbuf_slice s = idx[k].slice;
       if ((s.given & ZBUF_SLICE_HAS_STEP) && s.step == 0)
         return zbuf_error_set(err, ZBUF_EINVAL, "idx[%zu].slice.step = 0: slice step cannot be zero", k);
-      int64_t start, count, step;
+      /* Set by zbuf_slice_resolve on ZBUF_OK; initialised for compilers that inline it and cannot see that
+       * zbuf_error_set never returns ZBUF_OK (maybe-uninitialized). */
+      int64_t start = 0, count = 0, step = 1;
       ZBUF_RETURN_NOT_OK(zbuf_slice_resolve(s, len, &start, &count, &step, err));
       /* An empty selection keeps the offset, so that it never points outside the block; a single element's
        * stride is never used to step, and multiplying it by a huge step could overflow. */
