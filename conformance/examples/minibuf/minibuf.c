@@ -7,7 +7,7 @@
  * The config string of the entry call picks the faults: NULL, "" or "default" plants the deterministic ones
  * (slice-copies, slice-step, zero-sign, early-release); "none" plants nothing; otherwise a comma-separated
  * list of fault names ("racy-refcount" is only planted when named, since whether its race shows depends on
- * the machine). */
+ * the machine). "init-delay-ms=N" in the list makes the entry call take N ms, as a slow start would. */
 #include <math.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zbuf/impl.h"
 
@@ -917,20 +918,37 @@ static zbuf_impl minibuf_table = {
      * array, DLPack, fault injection, shutdown. */
 };
 
-/* Parses the config into a fault set; 0 on success. */
-static int minibuf_parse_faults(const char *config, unsigned *out) {
-  if (!config || !*config || strcmp(config, "default") == 0) return *out = MINIBUF_DEFAULT_FAULTS, 0;
-  if (strcmp(config, "none") == 0) return *out = 0, 0;
-  *out = 0;
+/* Milliseconds the entry call sleeps (config "init-delay-ms=N"): a stand-in for an implementation whose start
+ * is slow (a CUDA context, an interpreter), to measure what a harness pays per entry call. */
+static long minibuf_init_delay_ms;
+
+/* Parses the config into a fault set and the init delay; 0 on success. Items are separated by commas: fault
+ * names, "default" (the deterministic faults), "none", and "init-delay-ms=N". */
+static int minibuf_parse_config(const char *config, unsigned *out) {
+  *out = MINIBUF_DEFAULT_FAULTS;
+  minibuf_init_delay_ms = 0;
+  if (!config || !*config) return 0;
+  int faults_named = 0;
+  unsigned faults = 0;
   for (const char *p = config; *p;) {
     size_t n = strcspn(p, ",");
     int known = 0;
+    if (strncmp(p, "init-delay-ms=", 14) == 0 && n > 14) {
+      char *end;
+      minibuf_init_delay_ms = strtol(p + 14, &end, 10);
+      known = end == p + n && minibuf_init_delay_ms >= 0 && minibuf_init_delay_ms <= 600000;
+    } else if (n == 4 && strncmp(p, "none", 4) == 0) {
+      known = faults_named = 1;
+    } else if (n == 7 && strncmp(p, "default", 7) == 0) {
+      faults |= MINIBUF_DEFAULT_FAULTS, known = faults_named = 1;
+    }
     for (size_t i = 0; i < sizeof minibuf_fault_names / sizeof minibuf_fault_names[0]; i++)
       if (strlen(minibuf_fault_names[i].name) == n && strncmp(p, minibuf_fault_names[i].name, n) == 0)
-        *out |= minibuf_fault_names[i].bit, known = 1;
+        faults |= minibuf_fault_names[i].bit, known = faults_named = 1;
     if (!known) return -1;
     p += n + (p[n] == ',');
   }
+  if (faults_named) *out = faults;
   return 0;
 }
 
@@ -944,12 +962,16 @@ zbuf_status zbuf_impl_entry(uint32_t requested_abi, const char *config, const zb
                         "minibuf speaks ABI version %u only, the caller requested version %u",
                         (unsigned)ZBUF_IMPL_ABI_VERSION, (unsigned)requested_abi);
   MINIBUF_NEED(out, err, "out");
-  if (minibuf_parse_faults(config, &minibuf_faults) != 0)
+  if (minibuf_parse_config(config, &minibuf_faults) != 0)
     return minibuf_fail(
         err, ZBUF_EINVAL,
         "config \"%s\": expected default, none, or fault names separated by commas (slice-copies, "
-        "slice-step, zero-sign, early-release, racy-refcount)",
+        "slice-step, zero-sign, early-release, racy-refcount), and optionally init-delay-ms=N",
         config);
+  if (minibuf_init_delay_ms > 0) {
+    struct timespec delay = {minibuf_init_delay_ms / 1000, (minibuf_init_delay_ms % 1000) * 1000000L};
+    while (nanosleep(&delay, &delay) != 0) continue;
+  }
   snprintf(minibuf_description, sizeof minibuf_description, "example third-party plugin, faults: %s",
            config && *config ? config : "default");
   *out = &minibuf_table;

@@ -8,7 +8,12 @@
  *   crash        the reference's table, but buffer_from_bytes dereferences NULL (CRASH)
  *   hang         the reference's table, but buffer_from_bytes never returns (TIMEOUT)
  *   wrong-bytes  the reference's table, but buffer_to_bytes writes zeros (FAIL: expected vs seen bytes)
- *   leak         the reference's table, but buffer_release does nothing (FAIL: the leak probe) */
+ *   leak         the reference's table, but buffer_release does nothing (FAIL: the leak probe)
+ *   slice-crash  the reference's table, but buffer_slice dies with SIGSEGV: only tests that slice CRASH, and
+ *                in a worker the tests after them still run
+ *   slice-hang   the reference's table, but buffer_slice never returns (TIMEOUT for those tests only)
+ *   sticky       the reference's table, but buffer_from_bytes fails from its 5th call in a process on: state
+ *                one test leaves for the next (a test alone passes; the same test late in a worker fails) */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +64,29 @@ static zbuf_status to_bytes_zeros(const zbuf_impl *self, const zbuf_impl_buffer 
 
 static void release_nothing(const zbuf_impl *self, zbuf_impl_buffer *buf) { (void)self, (void)buf; }
 
+static zbuf_status slice_crash(const zbuf_impl *self, const zbuf_impl_buffer *buf, zbuf_slice slice,
+                               zbuf_impl_buffer **out, zbuf_error *err) {
+  (void)self, (void)buf, (void)slice, (void)out, (void)err;
+  raise(SIGSEGV);
+  return ZBUF_EINTERNAL;
+}
+
+static zbuf_status slice_hang(const zbuf_impl *self, const zbuf_impl_buffer *buf, zbuf_slice slice,
+                              zbuf_impl_buffer **out, zbuf_error *err) {
+  (void)self, (void)buf, (void)slice, (void)out, (void)err;
+  for (;;) pause();
+  return ZBUF_EINTERNAL;
+}
+
+static zbuf_status (*ref_from_bytes)(const zbuf_impl *, DLDevice, const void *, size_t, zbuf_impl_buffer **,
+                                     zbuf_error *);
+static zbuf_status from_bytes_sticky(const zbuf_impl *self, DLDevice device, const void *data, size_t size,
+                                     zbuf_impl_buffer **out, zbuf_error *err) {
+  static int calls; /* per process: what a worker's earlier tests leave behind */
+  if (++calls > 4) return set_error(err, ZBUF_EINTERNAL, "sticky: worn out by earlier calls in this process");
+  return ref_from_bytes(self, device, data, size, out, err);
+}
+
 zbuf_status zbuf_impl_entry(uint32_t requested_abi, const char *config, const zbuf_impl **out,
                             zbuf_error *err) {
   const char *c = config ? config : "refuse";
@@ -91,6 +119,12 @@ zbuf_status zbuf_impl_entry(uint32_t requested_abi, const char *config, const zb
     broken.buffer_to_bytes = to_bytes_zeros;
   else if (strcmp(c, "leak") == 0)
     broken.buffer_release = release_nothing;
+  else if (strcmp(c, "slice-crash") == 0)
+    broken.buffer_slice = slice_crash;
+  else if (strcmp(c, "slice-hang") == 0)
+    broken.buffer_slice = slice_hang;
+  else if (strcmp(c, "sticky") == 0)
+    ref_from_bytes = ref->buffer_from_bytes, broken.buffer_from_bytes = from_bytes_sticky;
   else
     return set_error(err, ZBUF_EINVAL, "unknown bad-plugin config");
   *out = &broken;

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Runs zbuf-conform on a broken implementation and checks the JSON report it writes: the run completed
 (every selected test is in the report, the summary adds up) and every test got one of the allowed statuses.
+For the worker processes it can also check one test's status, the number of entry calls the run made, and
+which tests it named order-dependent.
 
-usage: check_statuses.py --exit N --count N --allow STATUS[,STATUS...] --json FILE -- COMMAND [ARG...]
+usage: check_statuses.py --exit N --count N [--allow STATUS[,STATUS...]] [--status ID=STATUS]...
+                         [--entry-calls N] [--order-dependent ID]... --json FILE -- COMMAND [ARG...]
 The command must write FILE (pass --json FILE to zbuf-conform too). Exit 0 when all checks hold."""
 import argparse
 import json
@@ -17,7 +20,13 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--exit", type=int, required=True, help="expected exit status of the command")
     p.add_argument("--count", type=int, required=True, help="number of tests the report must hold")
-    p.add_argument("--allow", required=True, help="comma-separated statuses every test may have")
+    p.add_argument("--allow", default=",".join(sorted(STATUSES)),
+                   help="comma-separated statuses every test may have (default: any)")
+    p.add_argument("--status", action="append", default=[], metavar="ID=STATUS",
+                   help="the status one test must have (repeatable)")
+    p.add_argument("--entry-calls", type=int, help="entry calls the run must report making")
+    p.add_argument("--order-dependent", action="append", default=[], metavar="ID",
+                   help="a test the run must name order-dependent (repeatable); none other may be named")
     p.add_argument("--json", required=True, help="the report the command writes")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG...]")
     a = p.parse_args()
@@ -58,6 +67,23 @@ def main():
             problems.append(f"{t.get('id')}: status {t.get('status')} not in {sorted(allow)} ({t.get('message')})")
         elif t.get("status") != "PASS" and not t.get("message"):
             problems.append(f"{t.get('id')}: status {t.get('status')} without a message")
+    by_id = {t.get("id"): t for t in tests}
+    for pair in a.status:
+        tid, _, want = pair.rpartition("=")
+        seen = by_id.get(tid, {}).get("status")
+        if seen != want:
+            problems.append(f"{tid}: status {seen}, expected {want}")
+    execution = report.get("execution", {})
+    if a.entry_calls is not None and execution.get("entry_calls") != a.entry_calls:
+        problems.append(f"entry calls {execution.get('entry_calls')}, expected {a.entry_calls}")
+    if "order_dependent" in execution or a.order_dependent:
+        named = sorted(execution.get("order_dependent", []))
+        if named != sorted(a.order_dependent):
+            problems.append(f"order-dependent tests {named}, expected {sorted(a.order_dependent)}")
+        for tid in a.order_dependent:
+            shared = by_id.get(tid, {}).get("shared_run", {})
+            if not shared.get("status") or shared.get("status") == by_id.get(tid, {}).get("status"):
+                problems.append(f"{tid}: no differing shared_run recorded ({shared})")
     if problems:
         for line in problems:
             print(f"check_statuses: FAILED: {line}")
