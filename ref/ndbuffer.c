@@ -332,7 +332,7 @@ zbuf_status zbuf_ndbuffer_empty(zbuf_device device, size_t ndim, const int64_t *
 static zbuf_status caller_view(const void *data, size_t ndim, const int64_t *shape, const int64_t *strides,
                                zbuf_dtype dtype, zbuf__view *v, int64_t *lo, int64_t *hi, zbuf_error *err) {
   ZBUF_RETURN_NOT_OK(check_dtype(dtype, err));
-  int64_t nbytes;
+  int64_t nbytes = 0; /* set on ZBUF_OK; initialised: see alloc_array */
   ZBUF_RETURN_NOT_OK(zbuf__checked_nbytes(ndim, shape, zbuf_dtype_itemsize(dtype), "shape", &nbytes, err));
   if (data == NULL && nbytes != 0)
     return zbuf_error_set(err, ZBUF_EINVAL, "data is NULL for an array of %lld bytes", (long long)nbytes);
