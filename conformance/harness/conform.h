@@ -336,7 +336,7 @@ typedef void (*conform_thread_fn)(conform_ctx *ctx, int index, void *arg);
 void conform_threads_run(conform_ctx *ctx, int nthreads, conform_thread_fn fn, void *arg);
 
 /** Seconds a THREAD clause's loop may run before it stops short of the contract's iteration count, once it
- * has done a minimum (zbuf-conform --thread-budget; default 1). */
+ * has done a minimum (zbuf-conform --thread-budget; default 0.5). */
 double conform_thread_budget_s(void);
 
 /** Fills dst with n deterministic, seed-dependent, non-repeating-looking bytes. */

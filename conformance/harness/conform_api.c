@@ -73,7 +73,7 @@ void conform_note(conform_ctx *ctx, const char *fmt, ...) {
   conform__write_record("NOTE", text);
 }
 
-static double thread_budget_s = 1.0;
+static double thread_budget_s = 0.5;
 double conform_thread_budget_s(void) { return thread_budget_s; }
 void conform__set_thread_budget(double seconds) { thread_budget_s = seconds; }
 

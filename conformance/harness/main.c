@@ -37,7 +37,7 @@ static const char usage_text[] =
     "  --isolate       run every test in a fresh process with its own entry call (slow; as before 1.1)\n"
     "  --timeout S     per-test limit in seconds (default 30)\n"
     "  --thread-budget S  seconds a THREAD clause's loop may run before stopping short of the contract's\n"
-    "                  iteration count (default 1; more hunts races longer in slow implementations)\n"
+    "                  iteration count (default 0.5; more hunts races longer in slow implementations)\n"
     "  --vectors DIR   golden vectors folder (default: $ZBUF_CONFORM_VECTORS, else the source tree's)\n"
     "  --quiet         print only tests that did not pass/skip, and the summary\n"
     "  --help, --version\n"
