@@ -80,6 +80,28 @@ typedef enum zbuf_bench_dir {
 } zbuf_bench_dir;
 
 #define ZBUF_BENCH_NAME_MAX 160
+#define ZBUF_BENCH_MAX_THREADS 64
+
+/** What became of a case in this run (zbuf_bench_case::fate; read and written with __atomic builtins, since
+ * the signal watcher reads it while the benchmark threads write it). */
+typedef enum zbuf_bench_fate {
+  ZBUF_BENCH_PENDING = 0,  /* not reached yet (or not selected by --benchmark_filter) */
+  ZBUF_BENCH_RUNNING = 1,  /* started, results not reported yet */
+  ZBUF_BENCH_DONE = 2,     /* its results are reported */
+  ZBUF_BENCH_LEFT_OUT = 3, /* never started: its estimate did not fit in what was left of the budget */
+  ZBUF_BENCH_CUT = 4       /* started, then stopped at the budget's deadline: no results */
+} zbuf_bench_fate;
+
+/** How long a case took, as the budget learns it (budget.c). Thread 0 records each run of the body. */
+typedef struct zbuf_bench_timing {
+  double estimate;    /* seconds the budget expected the case to take, when it started */
+  double started;     /* zbuf_bench_now() when its first run began */
+  double first_wall;  /* the first run of the body: it pays the set-up */
+  int64_t first_iters;
+  double last_wall; /* the latest run */
+  int64_t last_iters;
+  int runs;
+} zbuf_bench_timing;
 
 /** One registered row family (Google Benchmark adds /repeats, /threads and aggregates to the name). */
 struct zbuf_bench_case {
@@ -94,7 +116,7 @@ struct zbuf_bench_case {
   zbuf_bench_mem mem;
   zbuf_bench_where where;
   int node;                           /* NUMA node OS index for host memory, -1: none */
-  int cpus[64];                       /* OS cpu of each thread, -1: unbound */
+  int cpus[ZBUF_BENCH_MAX_THREADS];   /* OS cpu of each thread, -1: unbound */
   int gpu;                            /* CUDA ordinal, -1 for host-only cases */
   char baseline[ZBUF_BENCH_NAME_MAX]; /* key of the matching baseline row, "" for none (baselines themselves)
                                        */
@@ -104,6 +126,14 @@ struct zbuf_bench_case {
   char fail_msg[256];
   int mem_node_seen;     /* where the host pages were found (zbuf_bench_where_is), -3: not looked yet */
   const char *mem_label; /* e.g. "pinned"; for the row's label */
+  /* Set-up a body keeps from one run to the next (zbuf_bench_cache_*), one slot per thread. */
+  void *cache[ZBUF_BENCH_MAX_THREADS];
+  void (*cache_release)(zbuf_bench_case *c, void *kept);
+  /* The run's bookkeeping (plan.c, budget.c, shim.cc); bodies never touch it. */
+  int headline; /* a headline row (plan.c): planned before the sweep */
+  int selected; /* --benchmark_filter keeps it: Google Benchmark will run it */
+  int fate;     /* zbuf_bench_fate */
+  zbuf_bench_timing timing;
 };
 
 /** Options that change the plan (parsed by shim.cc). */
@@ -127,11 +157,18 @@ typedef struct zbuf_bench_plan {
 /** Appends a case (copying *c) and returns the stored one. Exits on out of memory. */
 zbuf_bench_case *zbuf_bench_plan_add(zbuf_bench_plan *plan, const zbuf_bench_case *c);
 
+/** The sizes of the headline rows: transfers of every direction and memory kind, near the GPU (or on the
+ * host's first node), each beside its raw baseline. They are planned first, so that a budget cuts the sweep,
+ * not them. Sizes outside --min-size/--max-size are not swept, so not headline rows either. */
+#define ZBUF_BENCH_HEADLINE_SIZES {(size_t)4 << 10, (size_t)1 << 20, (size_t)64 << 20, (size_t)1 << 30}
+
 /* ---- the machine and the implementation, once per process (plan.c) ---- */
 typedef struct zbuf_bench_env zbuf_bench_env;
 /** Loads topology and implementation, picks placements. Returns 0, or prints why and returns an exit code. */
 int zbuf_bench_env_init(const zbuf_bench_options *opt, zbuf_bench_env **out);
-/** Builds the plan of every case for this environment. */
+/** Builds the plan of every case for this environment, in the order they run: the headline rows (transfers at
+ * ZBUF_BENCH_HEADLINE_SIZES, near placement) by size, then the rest of the sweep by size, far placement last.
+ * Every implementation row comes after the baseline it is compared with. */
 void zbuf_bench_plan_build(zbuf_bench_env *env, zbuf_bench_plan *plan);
 /** Context key/value pairs for the JSON output (device, link, placement, versions...), via the callback. */
 void zbuf_bench_env_context(const zbuf_bench_env *env,
@@ -170,6 +207,44 @@ void zbuf_bench_case_key(const char *name, int threads, char out[ZBUF_BENCH_NAME
 int zbuf_bench_failed(zbuf_bench_state *st, zbuf_status status, const zbuf_error *err, const char *call);
 /** Binds the calling thread to case c's cpu for its thread index (no-op without hwloc or binding). */
 void zbuf_bench_bind_thread(const zbuf_bench_case *c, int thread_index);
+
+/* ---- set-up kept across the runs of one case (common.c) ----
+ * Google Benchmark runs a body several times per case (warm-up, the trials that size the iteration count, each
+ * repetition). A body that allocates and fills 1 GiB would pay that every time; instead it keeps its set-up
+ * per thread with zbuf_bench_cache_keep and finds it again with zbuf_bench_cache_get. The shim releases it
+ * once the case's results are reported, so only one case's memory is held at a time. */
+/** What this thread of case c kept, or NULL on its first run. */
+void *zbuf_bench_cache_get(zbuf_bench_state *st, zbuf_bench_case *c);
+/** Keeps `kept` for this thread's later runs of c; `release` frees it (every kept slot of a case shares one
+ * release function). */
+void zbuf_bench_cache_keep(zbuf_bench_state *st, zbuf_bench_case *c, void *kept,
+                           void (*release)(zbuf_bench_case *c, void *kept));
+/** Releases everything case c kept (shim.cc, when the case is over). */
+void zbuf_bench_cache_release(zbuf_bench_case *c);
+
+/* ---- the budget (budget.c): which cases start, what each costs, the ETA ---- */
+typedef struct zbuf_bench_budget_settings {
+  double start;     /* zbuf_bench_now() when the process started: the budget counts from there */
+  double seconds;   /* the budget; 0: none (every case starts) */
+  double min_time;  /* --benchmark_min_time */
+  double warmup;    /* --benchmark_min_warmup_time */
+  int repetitions;  /* --benchmark_repetitions */
+} zbuf_bench_budget_settings;
+void zbuf_bench_budget_init(const zbuf_bench_budget_settings *s);
+/** The deadline (zbuf_bench_now() scale), or 0 without a budget. */
+double zbuf_bench_budget_deadline(void);
+/** Seconds case c is expected to take, from the cases measured so far. */
+double zbuf_bench_budget_estimate(const zbuf_bench_case *c);
+/** Called once, when case c is about to start: it starts (fate RUNNING, returns 1) when its estimate fits
+ * before the deadline, else it is left out (fate LEFT_OUT, returns 0). */
+int zbuf_bench_budget_admit(zbuf_bench_case *c, double now);
+/** Thread 0 after each run of c's body: its wall time and iterations. */
+void zbuf_bench_budget_run_ended(zbuf_bench_case *c, double wall, int64_t iterations);
+/** Case c's results are reported: learn from how long it took. `seconds_per_iteration` is Google Benchmark's
+ * own time per iteration (manual time for manual-time rows), 0 when unknown. */
+void zbuf_bench_budget_finished(zbuf_bench_case *c, double now, double seconds_per_iteration);
+/** Seconds until the last case that fits (selected, pending or running, from plan index `from`) ends. */
+double zbuf_bench_budget_eta(const zbuf_bench_plan *plan, size_t from, double now);
 
 /* ---- bodies (one file per family) ---- */
 /** host_copy.c: memcpy baselines and the implementation's host copies. */

@@ -102,7 +102,11 @@ void zbuf_bench_case_key(const char *name, int threads, char out[ZBUF_BENCH_NAME
   snprintf(out, ZBUF_BENCH_NAME_MAX, "%.*s#%d", ZBUF_BENCH_NAME_MAX - 8, name, threads);
 }
 
+/* A case stopped at the budget's deadline is discarded: there is nothing left to verify, and no time to. */
+static int cut(const zbuf_bench_case *c) { return __atomic_load_n(&c->fate, __ATOMIC_ACQUIRE) == ZBUF_BENCH_CUT; }
+
 int zbuf_bench_needs_check(zbuf_bench_state *st, const zbuf_bench_case *c) {
+  if (cut(c)) return 0;
   uint64_t bit = (uint64_t)1 << (zbuf_bench_thread_index(st) & 63);
   return (__atomic_load_n(&c->checked, __ATOMIC_ACQUIRE) & bit) == 0;
 }
@@ -111,7 +115,7 @@ int zbuf_bench_check_once(zbuf_bench_state *st, zbuf_bench_case *c, const void *
                           size_t n, const char *what) {
   int t = zbuf_bench_thread_index(st);
   uint64_t bit = (uint64_t)1 << (t & 63);
-  if (__atomic_load_n(&c->checked, __ATOMIC_ACQUIRE) & bit) return 0;
+  if (cut(c) || (__atomic_load_n(&c->checked, __ATOMIC_ACQUIRE) & bit)) return 0;
   int64_t at = zbuf_bench_first_difference(expect, got, n);
   __atomic_fetch_or(&c->checked, bit, __ATOMIC_ACQ_REL);
   if (at < 0) return 0;
@@ -128,4 +132,22 @@ int zbuf_bench_failed(zbuf_bench_state *st, zbuf_status status, const zbuf_error
   }
   zbuf_bench_error(st, "%s: %s: %s", call, zbuf_status_name(status), err ? err->message : "");
   return 1;
+}
+
+void *zbuf_bench_cache_get(zbuf_bench_state *st, zbuf_bench_case *c) {
+  return c->cache[zbuf_bench_thread_index(st) % ZBUF_BENCH_MAX_THREADS];
+}
+
+void zbuf_bench_cache_keep(zbuf_bench_state *st, zbuf_bench_case *c, void *kept,
+                           void (*release)(zbuf_bench_case *c, void *kept)) {
+  /* Each thread writes its own slot; the release function is the same for every slot of a case. */
+  c->cache[zbuf_bench_thread_index(st) % ZBUF_BENCH_MAX_THREADS] = kept;
+  c->cache_release = release;
+}
+
+void zbuf_bench_cache_release(zbuf_bench_case *c) {
+  for (int t = 0; t < ZBUF_BENCH_MAX_THREADS; t++) {
+    if (c->cache[t] && c->cache_release) c->cache_release(c, c->cache[t]);
+    c->cache[t] = NULL;
+  }
 }

@@ -72,44 +72,83 @@ static zbuf_bench_dir thread_dir(const zbuf_bench_case *c, int ti) {
   return ti == 0 ? ZBUF_BENCH_H2D : ZBUF_BENCH_D2H;
 }
 
-static void body_cuda(zbuf_bench_state *st, zbuf_bench_case *c) {
+/* What one thread of a baseline case keeps from one run to the next: its memory (filled once), stream and
+ * events. Google Benchmark runs a case's body several times; a 1 GiB case would otherwise allocate, pin and
+ * fill its buffers on every run. */
+typedef struct cuda_kept {
+  size_t n;
+  void *host, *dev, *dev2, *expect, *got;
+  cudaStream_t s;
+  cudaEvent_t e0, e1;
+} cuda_kept;
+
+static void release_cuda_kept(zbuf_bench_case *c, void *p) {
+  cuda_kept *k = p;
+  cudaSetDevice(c->gpu);
+  if (k->e0) cudaEventDestroy(k->e0);
+  if (k->e1) cudaEventDestroy(k->e1);
+  if (k->s) cudaStreamDestroy(k->s);
+  cudaFree(k->dev);
+  cudaFree(k->dev2);
+  host_free(c, k->host, k->n);
+  free(k->expect);
+  free(k->got);
+  free(k);
+}
+
+/* This thread's memory, stream and events for case c, set up on its first run; NULL after an error. */
+static cuda_kept *cuda_setup(zbuf_bench_state *st, zbuf_bench_case *c, zbuf_bench_dir dir) {
   int ti = zbuf_bench_thread_index(st);
-  zbuf_bench_dir dir = thread_dir(c, ti);
-  size_t n = c->size / (c->dir == ZBUF_BENCH_BIDIR ? 1 : (size_t)zbuf_bench_threads(st));
-  void *host = NULL, *dev = NULL, *dev2 = NULL, *expect = NULL, *got = NULL;
-  cudaStream_t s = NULL;
-  cudaEvent_t e0 = NULL, e1 = NULL;
+  /* Every run: Google Benchmark starts new threads for each run of a case. */
   zbuf_bench_bind_thread(c, ti);
   CUDA_TRY(st, cudaSetDevice(c->gpu));
-  expect = malloc(n);
-  got = malloc(n);
-  if (!expect || !got) {
+  cuda_kept *k = zbuf_bench_cache_get(st, c);
+  if (k) return k;
+  if (!(k = calloc(1, sizeof *k))) {
+    zbuf_bench_error(st, "out of memory");
+    goto out;
+  }
+  zbuf_bench_cache_keep(st, c, k, release_cuda_kept);
+  size_t n = k->n = c->size / (c->dir == ZBUF_BENCH_BIDIR ? 1 : (size_t)zbuf_bench_threads(st));
+  k->expect = malloc(n);
+  k->got = malloc(n);
+  if (!k->expect || !k->got) {
     zbuf_bench_error(st, "out of host memory for the check buffers (%zu bytes)", n);
     goto out;
   }
-  zbuf_bench_pattern(expect, n, (unsigned)ti + 7);
-  CUDA_TRY(st, cudaMalloc(&dev, n));
+  zbuf_bench_pattern(k->expect, n, (unsigned)ti + 7);
+  CUDA_TRY(st, cudaMalloc(&k->dev, n));
   if (dir == ZBUF_BENCH_D2D) {
-    CUDA_TRY(st, cudaMalloc(&dev2, n));
-    CUDA_TRY(st, cudaMemcpy(dev2, expect, n, cudaMemcpyHostToDevice));
+    CUDA_TRY(st, cudaMalloc(&k->dev2, n));
+    CUDA_TRY(st, cudaMemcpy(k->dev2, k->expect, n, cudaMemcpyHostToDevice));
   } else {
-    host = host_alloc(c, n);
-    if (!host) {
+    k->host = host_alloc(c, n);
+    if (!k->host) {
       zbuf_bench_error(st, "cannot allocate %zu bytes of %s host memory on node %d", n, mem_names[c->mem],
                        c->node);
       goto out;
     }
-    if (ti == 0) note_node(c, host, n);
+    if (ti == 0) note_node(c, k->host, n);
     if (dir == ZBUF_BENCH_H2D)
-      memcpy(host, expect, n);
+      memcpy(k->host, k->expect, n);
     else
-      CUDA_TRY(st, cudaMemcpy(dev, expect, n, cudaMemcpyHostToDevice));
+      CUDA_TRY(st, cudaMemcpy(k->dev, k->expect, n, cudaMemcpyHostToDevice));
   }
-  CUDA_TRY(st, cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  CUDA_TRY(st, cudaEventCreate(&e0));
-  CUDA_TRY(st, cudaEventCreate(&e1));
-  void *dst = dir == ZBUF_BENCH_H2D ? dev : dir == ZBUF_BENCH_D2H ? host : dev;
-  const void *src = dir == ZBUF_BENCH_H2D ? host : dir == ZBUF_BENCH_D2H ? dev : dev2;
+  CUDA_TRY(st, cudaStreamCreateWithFlags(&k->s, cudaStreamNonBlocking));
+  CUDA_TRY(st, cudaEventCreate(&k->e0));
+  CUDA_TRY(st, cudaEventCreate(&k->e1));
+  return k;
+out:
+  return NULL; /* what was allocated stays kept, and is released with the case */
+}
+
+static void body_cuda(zbuf_bench_state *st, zbuf_bench_case *c) {
+  zbuf_bench_dir dir = thread_dir(c, zbuf_bench_thread_index(st));
+  cuda_kept *k = cuda_setup(st, c, dir);
+  if (!k) return;
+  size_t n = k->n;
+  void *dst = dir == ZBUF_BENCH_H2D ? k->dev : dir == ZBUF_BENCH_D2H ? k->host : k->dev;
+  const void *src = dir == ZBUF_BENCH_H2D ? k->host : dir == ZBUF_BENCH_D2H ? k->dev : k->dev2;
   enum cudaMemcpyKind kind = dir == ZBUF_BENCH_H2D   ? cudaMemcpyHostToDevice
                              : dir == ZBUF_BENCH_D2H ? cudaMemcpyDeviceToHost
                                                      : cudaMemcpyDeviceToDevice;
@@ -117,11 +156,11 @@ static void body_cuda(zbuf_bench_state *st, zbuf_bench_case *c) {
   int64_t iters = 0;
   while (zbuf_bench_keep_running(st)) {
     float ms = 0;
-    cudaEventRecord(e0, s);
-    cudaError_t e = cudaMemcpyAsync(dst, src, n, kind, s);
-    cudaEventRecord(e1, s);
-    if (e == cudaSuccess) e = cudaEventSynchronize(e1);
-    if (e == cudaSuccess) e = cudaEventElapsedTime(&ms, e0, e1);
+    cudaEventRecord(k->e0, k->s);
+    cudaError_t e = cudaMemcpyAsync(dst, src, n, kind, k->s);
+    cudaEventRecord(k->e1, k->s);
+    if (e == cudaSuccess) e = cudaEventSynchronize(k->e1);
+    if (e == cudaSuccess) e = cudaEventElapsedTime(&ms, k->e0, k->e1);
     if (e != cudaSuccess) {
       zbuf_bench_error(st, "cudaMemcpyAsync (%zu bytes): %s", n, cudaGetErrorString(e));
       break;
@@ -130,22 +169,14 @@ static void body_cuda(zbuf_bench_state *st, zbuf_bench_case *c) {
     total += ms * 1e-3;
     iters++;
   }
-  if (iters == 0) goto out;
+  if (iters == 0) return;
   if (zbuf_bench_needs_check(st, c)) {
-    CUDA_TRY(st, cudaMemcpy(got, dir == ZBUF_BENCH_D2H ? host : dev, n,
+    CUDA_TRY(st, cudaMemcpy(k->got, dir == ZBUF_BENCH_D2H ? k->host : k->dev, n,
                             dir == ZBUF_BENCH_D2H ? cudaMemcpyHostToHost : cudaMemcpyDeviceToHost));
-    if (zbuf_bench_check_once(st, c, expect, got, n, "cudaMemcpy") != 0) goto out;
+    if (zbuf_bench_check_once(st, c, k->expect, k->got, n, "cudaMemcpy") != 0) return;
   }
   zbuf_bench_report_rate(st, c, (double)iters * (double)n, total);
-out:
-  if (e0) cudaEventDestroy(e0);
-  if (e1) cudaEventDestroy(e1);
-  if (s) cudaStreamDestroy(s);
-  cudaFree(dev);
-  cudaFree(dev2);
-  host_free(c, host, n);
-  free(expect);
-  free(got);
+out:;
 }
 
 /* ---- implementation rows ---- */
@@ -182,68 +213,119 @@ static zbuf_status impl_call(const zbuf_bench_case *c, int op, zbuf_impl_buffer 
   }
 }
 
-static void body_impl(zbuf_bench_state *st, zbuf_bench_case *c) {
+/* What one thread of an implementation case keeps from one run to the next: the source buffer (made once,
+ * through the implementation), the destination and check memory, and the events. */
+typedef struct impl_kept {
+  size_t n;
+  void *expect, *got, *registered, *pinned_dst;
+  zbuf_impl_buffer *src;
+  zbuf_impl_ndbuffer *nd;
+  cudaEvent_t e0, e1;
+} impl_kept;
+
+static void release_impl_kept(zbuf_bench_case *c, void *p) {
+  const zbuf_impl *impl = c->impl;
+  impl_kept *k = p;
+  cudaSetDevice(c->gpu);
+  if (k->e0) cudaEventDestroy(k->e0);
+  if (k->e1) cudaEventDestroy(k->e1);
+  /* The source first: a wrapped buffer reads the registered memory until it is released. */
+  if (k->src) impl->buffer_release(impl, k->src);
+  if (k->nd) impl->ndbuffer_release(impl, k->nd);
+  if (k->registered) host_free(c, k->registered, k->n);
+  if (k->pinned_dst) host_free(c, k->pinned_dst, k->n);
+  free(k->expect);
+  free(k->got);
+  free(k);
+}
+
+/* The operation this thread of c calls: bidirectional cases split from_buffer (thread 0) and to_host. */
+static int impl_thread_op(const zbuf_bench_case *c, int ti) {
+  return c->op == OP_IMPL_BIDIR ? (ti == 0 ? OP_IMPL_FROM_BUFFER : OP_IMPL_TO_HOST) : c->op;
+}
+
+/* This thread's source, destination and events for case c, set up on its first run; NULL after an error. */
+static impl_kept *impl_setup(zbuf_bench_state *st, zbuf_bench_case *c, int op) {
   const zbuf_impl *impl = c->impl;
   int ti = zbuf_bench_thread_index(st);
-  int op = c->op == OP_IMPL_BIDIR ? (ti == 0 ? OP_IMPL_FROM_BUFFER : OP_IMPL_TO_HOST) : c->op;
-  int use_events = c->op != OP_IMPL_BIDIR;
-  size_t n = c->size;
   zbuf_error err = {0};
   zbuf_status s = ZBUF_OK;
-  zbuf_impl_buffer *src = NULL, *res = NULL;
-  zbuf_impl_ndbuffer *nd = NULL, *nres = NULL;
-  void *expect = malloc(n), *got = malloc(n), *registered = NULL, *pinned_dst = NULL;
-  cudaEvent_t e0 = NULL, e1 = NULL;
   zbuf_bench_bind_thread(c, ti);
   CUDA_TRY(st, cudaSetDevice(c->gpu));
-  if (!expect || !got) {
+  impl_kept *k = zbuf_bench_cache_get(st, c);
+  if (k) return k;
+  if (!(k = calloc(1, sizeof *k))) {
+    zbuf_bench_error(st, "out of memory");
+    goto out;
+  }
+  zbuf_bench_cache_keep(st, c, k, release_impl_kept);
+  size_t n = k->n = c->size;
+  k->expect = malloc(n);
+  k->got = malloc(n);
+  if (!k->expect || !k->got) {
     zbuf_bench_error(st, "out of host memory for the check buffers (%zu bytes)", n);
     goto out;
   }
-  zbuf_bench_pattern(expect, n, (unsigned)ti + 11);
+  zbuf_bench_pattern(k->expect, n, (unsigned)ti + 11);
   const DLDevice gpu = {kDLCUDA, c->gpu};
   if (op == OP_IMPL_FROM_BUFFER) {
-    if (c->mem == ZBUF_BENCH_REGISTERED && !(registered = host_alloc(c, n))) {
+    if (c->mem == ZBUF_BENCH_REGISTERED && !(k->registered = host_alloc(c, n))) {
       zbuf_bench_error(st, "cannot allocate %zu bytes of registered host memory", n);
       goto out;
     }
-    s = impl_host_buffer(c, expect, n, registered, &src, &err);
+    s = impl_host_buffer(c, k->expect, n, k->registered, &k->src, &err);
   } else if (op == OP_IMPL_ND_COPY) {
     int64_t shape[1] = {(int64_t)n};
-    s = impl->ndbuffer_from_host(impl, gpu, expect, 1, shape, NULL, "|u1", &nd, &err);
+    s = impl->ndbuffer_from_host(impl, gpu, k->expect, 1, shape, NULL, "|u1", &k->nd, &err);
   } else {
-    s = impl->buffer_from_bytes(impl, gpu, expect, n, &src, &err);
-    if (s == ZBUF_OK && op == OP_IMPL_TO_BYTES && !(pinned_dst = host_alloc(c, n))) {
+    s = impl->buffer_from_bytes(impl, gpu, k->expect, n, &k->src, &err);
+    if (s == ZBUF_OK && op == OP_IMPL_TO_BYTES && !(k->pinned_dst = host_alloc(c, n))) {
       zbuf_bench_error(st, "cannot allocate %zu bytes of %s host memory", n, mem_names[c->mem]);
       goto out;
     }
   }
   if (zbuf_bench_failed(st, s, &err, "setting up the source")) goto out;
-  if (src && ti == 0 && c->mem_node_seen == -3 && op == OP_IMPL_FROM_BUFFER && impl->buffer_info) {
+  if (k->src && ti == 0 && c->mem_node_seen == -3 && op == OP_IMPL_FROM_BUFFER && impl->buffer_info) {
     void *data = NULL;
     size_t len = 0;
     DLDevice dev;
-    if (impl->buffer_info(impl, src, &data, &len, &dev, NULL) == ZBUF_OK) note_node(c, data, len);
+    if (impl->buffer_info(impl, k->src, &data, &len, &dev, NULL) == ZBUF_OK) note_node(c, data, len);
   }
-  if (pinned_dst && ti == 0) note_node(c, pinned_dst, n);
-  if (use_events) {
-    CUDA_TRY(st, cudaEventCreate(&e0));
-    CUDA_TRY(st, cudaEventCreate(&e1));
+  if (k->pinned_dst && ti == 0) note_node(c, k->pinned_dst, n);
+  if (c->op != OP_IMPL_BIDIR) {
+    CUDA_TRY(st, cudaEventCreate(&k->e0));
+    CUDA_TRY(st, cudaEventCreate(&k->e1));
   }
+  return k;
+out:
+  return NULL; /* what was made stays kept, and is released with the case */
+}
+
+static void body_impl(zbuf_bench_state *st, zbuf_bench_case *c) {
+  const zbuf_impl *impl = c->impl;
+  int op = impl_thread_op(c, zbuf_bench_thread_index(st));
+  int use_events = c->op != OP_IMPL_BIDIR;
+  zbuf_error err = {0};
+  zbuf_status s = ZBUF_OK;
+  zbuf_impl_buffer *res = NULL;
+  zbuf_impl_ndbuffer *nres = NULL;
+  impl_kept *k = impl_setup(st, c, op);
+  if (!k) return;
+  size_t n = k->n;
   double total = 0;
   int64_t iters = 0;
   while (zbuf_bench_keep_running(st)) {
     double t0 = 0, secs = 0;
     if (use_events)
-      cudaEventRecord(e0, 0);
+      cudaEventRecord(k->e0, 0);
     else
       t0 = zbuf_bench_now();
-    s = impl_call(c, op, src, nd, pinned_dst, n, &res, &nres, &err);
+    s = impl_call(c, op, k->src, k->nd, k->pinned_dst, n, &res, &nres, &err);
     if (use_events) {
       float ms = 0;
-      cudaEventRecord(e1, 0);
-      cudaEventSynchronize(e1);
-      cudaEventElapsedTime(&ms, e0, e1);
+      cudaEventRecord(k->e1, 0);
+      cudaEventSynchronize(k->e1);
+      cudaEventElapsedTime(&ms, k->e0, k->e1);
       secs = ms * 1e-3;
     } else {
       secs = zbuf_bench_now() - t0;
@@ -258,25 +340,17 @@ static void body_impl(zbuf_bench_state *st, zbuf_bench_case *c) {
   if (zbuf_bench_failed(st, s, &err, "the timed call")) goto out;
   if (zbuf_bench_needs_check(st, c)) {
     /* Once per case: one more call, its result brought back through the implementation. */
-    s = impl_call(c, op, src, nd, pinned_dst, n, &res, &nres, &err);
-    if (s == ZBUF_OK && res) s = impl->buffer_to_bytes(impl, res, got, n, &err);
-    if (s == ZBUF_OK && nres) s = impl->ndbuffer_to_bytes(impl, nres, got, n, &err);
-    if (s == ZBUF_OK && op == OP_IMPL_TO_BYTES) memcpy(got, pinned_dst, n);
+    s = impl_call(c, op, k->src, k->nd, k->pinned_dst, n, &res, &nres, &err);
+    if (s == ZBUF_OK && res) s = impl->buffer_to_bytes(impl, res, k->got, n, &err);
+    if (s == ZBUF_OK && nres) s = impl->ndbuffer_to_bytes(impl, nres, k->got, n, &err);
+    if (s == ZBUF_OK && op == OP_IMPL_TO_BYTES) memcpy(k->got, k->pinned_dst, n);
     if (zbuf_bench_failed(st, s, &err, "checking the copy")) goto out;
-    if (zbuf_bench_check_once(st, c, expect, got, n, c->name) != 0) goto out;
+    if (zbuf_bench_check_once(st, c, k->expect, k->got, n, c->name) != 0) goto out;
   }
   zbuf_bench_report_rate(st, c, (double)iters * (double)n, total);
 out:
-  if (e0) cudaEventDestroy(e0);
-  if (e1) cudaEventDestroy(e1);
   if (res) impl->buffer_release(impl, res);
   if (nres) impl->ndbuffer_release(impl, nres);
-  if (src) impl->buffer_release(impl, src);
-  if (nd) impl->ndbuffer_release(impl, nd);
-  if (registered) host_free(c, registered, n);
-  if (pinned_dst) host_free(c, pinned_dst, n);
-  free(expect);
-  free(got);
 }
 
 static const char *dir_names[] = {"H2H", "H2D", "D2H", "D2D", "BIDIR"};

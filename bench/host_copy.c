@@ -4,57 +4,71 @@
  * costs). Every thread copies its own slice of `size` bytes, so a row's bytes are `size` per iteration. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "env.h"
 
 enum { OP_MEMCPY = 0, OP_FROM_BYTES = 1, OP_TO_BYTES = 2 };
 
-typedef struct slice_mem {
+/* What one thread keeps from one run of a case to the next: its slices and, for to_bytes, the
+ * implementation's source buffer (allocated, filled and located once per case, not once per run). */
+typedef struct kept {
   void *src, *dst;
   size_t n;
-} slice_mem;
+  zbuf_impl_buffer *b;
+} kept;
 
-static int slice_alloc(zbuf_bench_state *st, zbuf_bench_case *c, slice_mem *m) {
+static void release_kept(zbuf_bench_case *c, void *p) {
   const zbuf_bench_env *env = zbuf_bench_env_current();
-  int ti = zbuf_bench_thread_index(st);
-  zbuf_bench_bind_thread(c, ti);
-  m->n = c->size / (size_t)zbuf_bench_threads(st);
-  m->src = zbuf_bench_alloc_host(&env->place, m->n, c->node);
-  m->dst = zbuf_bench_alloc_host(&env->place, m->n, c->node);
-  if (!m->src || !m->dst) {
-    zbuf_bench_error(st, "cannot allocate 2 x %zu bytes on node %d", m->n, c->node);
-    return -1;
-  }
-  zbuf_bench_pattern(m->src, m->n, (unsigned)ti + 1);
-  if (ti == 0 && c->mem_node_seen == -3) {
-    int a = zbuf_bench_where_is(&env->place, m->src, m->n),
-        b = zbuf_bench_where_is(&env->place, m->dst, m->n);
-    c->mem_node_seen = a == b ? a : -2;
-  }
-  return 0;
+  kept *k = p;
+  if (k->b) c->impl->buffer_release(c->impl, k->b);
+  zbuf_bench_free_host(&env->place, k->src, k->n);
+  zbuf_bench_free_host(&env->place, k->dst, k->n);
+  free(k);
 }
 
-static void slice_free(slice_mem *m) {
+/* This thread's slices of case c; NULL after reporting an error. */
+static kept *slices(zbuf_bench_state *st, zbuf_bench_case *c) {
   const zbuf_bench_env *env = zbuf_bench_env_current();
-  zbuf_bench_free_host(&env->place, m->src, m->n);
-  zbuf_bench_free_host(&env->place, m->dst, m->n);
+  int ti = zbuf_bench_thread_index(st);
+  /* Every run: Google Benchmark starts new threads for each run of a case. */
+  zbuf_bench_bind_thread(c, ti);
+  kept *k = zbuf_bench_cache_get(st, c);
+  if (k) return k;
+  if (!(k = calloc(1, sizeof *k))) {
+    zbuf_bench_error(st, "out of memory");
+    return NULL;
+  }
+  zbuf_bench_cache_keep(st, c, k, release_kept);
+  k->n = c->size / (size_t)zbuf_bench_threads(st);
+  k->src = zbuf_bench_alloc_host(&env->place, k->n, c->node);
+  k->dst = zbuf_bench_alloc_host(&env->place, k->n, c->node);
+  if (!k->src || !k->dst) {
+    zbuf_bench_error(st, "cannot allocate 2 x %zu bytes on node %d", k->n, c->node);
+    return NULL;
+  }
+  zbuf_bench_pattern(k->src, k->n, (unsigned)ti + 1);
+  if (ti == 0 && c->mem_node_seen == -3) {
+    int a = zbuf_bench_where_is(&env->place, k->src, k->n),
+        b = zbuf_bench_where_is(&env->place, k->dst, k->n);
+    c->mem_node_seen = a == b ? a : -2;
+  }
+  return k;
 }
 
 static void body_memcpy(zbuf_bench_state *st, zbuf_bench_case *c) {
-  slice_mem m = {0};
-  if (slice_alloc(st, c, &m) == 0) {
-    int64_t iters = 0;
-    double t0 = 0;
-    while (zbuf_bench_keep_running(st)) {
-      if (iters++ == 0) t0 = zbuf_bench_now();
-      memcpy(m.dst, m.src, m.n);
-    }
-    double secs = zbuf_bench_now() - t0;
-    if (zbuf_bench_check_once(st, c, m.src, m.dst, m.n, "memcpy") == 0)
-      zbuf_bench_report_rate(st, c, (double)iters * (double)m.n, secs);
+  kept *k = slices(st, c);
+  if (!k) return;
+  int64_t iters = 0;
+  double t0 = 0;
+  while (zbuf_bench_keep_running(st)) {
+    if (iters++ == 0) t0 = zbuf_bench_now();
+    memcpy(k->dst, k->src, k->n);
   }
-  slice_free(&m);
+  double secs = zbuf_bench_now() - t0;
+  if (zbuf_bench_check_once(st, c, k->src, k->dst, k->n, "memcpy") == 0)
+    zbuf_bench_report_rate(st, c, (double)iters * (double)k->n, secs);
 }
 
 /* The address of an implementation buffer's bytes, to ask where its pages are. */
@@ -69,60 +83,59 @@ static void note_impl_node(zbuf_bench_case *c, const zbuf_impl *impl, zbuf_impl_
 
 static void body_from_bytes(zbuf_bench_state *st, zbuf_bench_case *c) {
   const zbuf_impl *impl = c->impl;
-  slice_mem m = {0};
   zbuf_error err = {0};
   const DLDevice cpu = {kDLCPU, 0};
-  if (slice_alloc(st, c, &m) == 0) {
+  kept *k = slices(st, c);
+  if (!k) return;
+  zbuf_impl_buffer *b = NULL;
+  zbuf_status s;
+  if (zbuf_bench_needs_check(st, c)) {
     /* Checked before timing: a wrong copy must not produce a number at all. */
-    zbuf_impl_buffer *b = NULL;
-    zbuf_status s = impl->buffer_from_bytes(impl, cpu, m.src, m.n, &b, &err);
-    if (!zbuf_bench_failed(st, s, &err, "buffer_from_bytes")) {
-      note_impl_node(c, impl, b);
-      s = impl->buffer_to_bytes(impl, b, m.dst, m.n, &err);
-      impl->buffer_release(impl, b);
-      if (!zbuf_bench_failed(st, s, &err, "buffer_to_bytes") &&
-          zbuf_bench_check_once(st, c, m.src, m.dst, m.n, "buffer_from_bytes") == 0) {
-        int64_t iters = 0;
-        double t0 = 0;
-        while (zbuf_bench_keep_running(st)) {
-          if (iters++ == 0) t0 = zbuf_bench_now();
-          s = impl->buffer_from_bytes(impl, cpu, m.src, m.n, &b, &err);
-          if (s != ZBUF_OK) break;
-          impl->buffer_release(impl, b);
-        }
-        double secs = zbuf_bench_now() - t0;
-        if (!zbuf_bench_failed(st, s, &err, "buffer_from_bytes"))
-          zbuf_bench_report_rate(st, c, (double)iters * (double)m.n, secs);
-      }
-    }
+    s = impl->buffer_from_bytes(impl, cpu, k->src, k->n, &b, &err);
+    if (zbuf_bench_failed(st, s, &err, "buffer_from_bytes")) return;
+    note_impl_node(c, impl, b);
+    s = impl->buffer_to_bytes(impl, b, k->dst, k->n, &err);
+    impl->buffer_release(impl, b);
+    if (zbuf_bench_failed(st, s, &err, "buffer_to_bytes") ||
+        zbuf_bench_check_once(st, c, k->src, k->dst, k->n, "buffer_from_bytes") != 0)
+      return;
   }
-  slice_free(&m);
+  int64_t iters = 0;
+  double t0 = 0;
+  s = ZBUF_OK;
+  while (zbuf_bench_keep_running(st)) {
+    if (iters++ == 0) t0 = zbuf_bench_now();
+    s = impl->buffer_from_bytes(impl, cpu, k->src, k->n, &b, &err);
+    if (s != ZBUF_OK) break;
+    impl->buffer_release(impl, b);
+  }
+  double secs = zbuf_bench_now() - t0;
+  if (!zbuf_bench_failed(st, s, &err, "buffer_from_bytes"))
+    zbuf_bench_report_rate(st, c, (double)iters * (double)k->n, secs);
 }
 
 static void body_to_bytes(zbuf_bench_state *st, zbuf_bench_case *c) {
   const zbuf_impl *impl = c->impl;
-  slice_mem m = {0};
   zbuf_error err = {0};
-  zbuf_impl_buffer *b = NULL;
-  if (slice_alloc(st, c, &m) == 0) {
-    zbuf_status s = impl->buffer_from_bytes(impl, (DLDevice){kDLCPU, 0}, m.src, m.n, &b, &err);
-    if (!zbuf_bench_failed(st, s, &err, "buffer_from_bytes")) {
-      note_impl_node(c, impl, b);
-      int64_t iters = 0;
-      double t0 = 0;
-      while (zbuf_bench_keep_running(st)) {
-        if (iters++ == 0) t0 = zbuf_bench_now();
-        s = impl->buffer_to_bytes(impl, b, m.dst, m.n, &err);
-        if (s != ZBUF_OK) break;
-      }
-      double secs = zbuf_bench_now() - t0;
-      if (!zbuf_bench_failed(st, s, &err, "buffer_to_bytes") &&
-          zbuf_bench_check_once(st, c, m.src, m.dst, m.n, "buffer_to_bytes") == 0)
-        zbuf_bench_report_rate(st, c, (double)iters * (double)m.n, secs);
-      impl->buffer_release(impl, b);
-    }
+  kept *k = slices(st, c);
+  if (!k) return;
+  zbuf_status s = ZBUF_OK;
+  if (!k->b) {
+    s = impl->buffer_from_bytes(impl, (DLDevice){kDLCPU, 0}, k->src, k->n, &k->b, &err);
+    if (zbuf_bench_failed(st, s, &err, "buffer_from_bytes")) return;
+    note_impl_node(c, impl, k->b);
   }
-  slice_free(&m);
+  int64_t iters = 0;
+  double t0 = 0;
+  while (zbuf_bench_keep_running(st)) {
+    if (iters++ == 0) t0 = zbuf_bench_now();
+    s = impl->buffer_to_bytes(impl, k->b, k->dst, k->n, &err);
+    if (s != ZBUF_OK) break;
+  }
+  double secs = zbuf_bench_now() - t0;
+  if (!zbuf_bench_failed(st, s, &err, "buffer_to_bytes") &&
+      zbuf_bench_check_once(st, c, k->src, k->dst, k->n, "buffer_to_bytes") == 0)
+    zbuf_bench_report_rate(st, c, (double)iters * (double)k->n, secs);
 }
 
 static void add(zbuf_bench_env *env, zbuf_bench_plan *plan, int op, zbuf_bench_where where, size_t size,

@@ -211,6 +211,72 @@ int zbuf_bench_env_init(const zbuf_bench_options *opt, zbuf_bench_env **out) {
   return 0;
 }
 
+/* A headline row: a transfer (any family but OP) placed near the GPU or the host's first node (or unplaced, or
+ * within the GPU), at one of the headline sizes. */
+static int is_headline(const zbuf_bench_case *c) {
+  static const size_t sizes[] = ZBUF_BENCH_HEADLINE_SIZES;
+  if (strncmp(c->name, "OP/", 3) == 0 || c->where == ZBUF_BENCH_FAR) return 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    if (c->size == sizes[i]) return 1;
+  return 0;
+}
+
+/* The order cases run in: headline rows first, then the sweep; within each, near before far, then by size
+ * (cheap rows first, so that a budget leaves out the largest), then as the families added them, which puts
+ * every baseline before the implementation rows of the same size and placement that are compared with it. */
+typedef struct ordered {
+  zbuf_bench_case *c;
+  size_t added;
+} ordered;
+
+static int order_cmp(const void *pa, const void *pb) {
+  const ordered *a = pa, *b = pb;
+  int ka[3] = {!a->c->headline, a->c->where == ZBUF_BENCH_FAR, 0},
+      kb[3] = {!b->c->headline, b->c->where == ZBUF_BENCH_FAR, 0};
+  for (int i = 0; i < 2; i++)
+    if (ka[i] != kb[i]) return ka[i] < kb[i] ? -1 : 1;
+  if (a->c->size != b->c->size) return a->c->size < b->c->size ? -1 : 1;
+  return a->added < b->added ? -1 : a->added > b->added;
+}
+
+/* The ordering above keeps every baseline ahead of the rows that divide by it; a row whose baseline ran later
+ * would silently lose its ratio, so a plan that breaks this is a bug, stopped here. */
+static void check_baselines_first(const zbuf_bench_plan *plan) {
+  char key[ZBUF_BENCH_NAME_MAX];
+  for (size_t i = 0; i < plan->n; i++) {
+    const zbuf_bench_case *c = &plan->cases[i];
+    if (!c->baseline[0] || strcmp(c->baseline, "-") == 0) continue;
+    for (size_t j = i + 1; j < plan->n; j++) {
+      zbuf_bench_case_key(plan->cases[j].name, plan->cases[j].threads, key);
+      if (strcmp(key, c->baseline) == 0) {
+        fprintf(stderr, "zbuf-bench: internal error: %s is planned before its baseline %s\n", c->name,
+                plan->cases[j].name);
+        exit(1);
+      }
+    }
+  }
+}
+
+static void plan_order(zbuf_bench_plan *plan) {
+  if (plan->n == 0) return;
+  ordered *o = malloc(plan->n * sizeof *o);
+  zbuf_bench_case *sorted = malloc(plan->n * sizeof *sorted);
+  if (!o || !sorted) {
+    fprintf(stderr, "zbuf-bench: out of memory ordering the plan\n");
+    exit(1);
+  }
+  for (size_t i = 0; i < plan->n; i++) {
+    plan->cases[i].headline = is_headline(&plan->cases[i]);
+    o[i] = (ordered){&plan->cases[i], i};
+  }
+  qsort(o, plan->n, sizeof *o, order_cmp);
+  for (size_t i = 0; i < plan->n; i++) sorted[i] = *o[i].c;
+  memcpy(plan->cases, sorted, plan->n * sizeof *sorted);
+  free(sorted);
+  free(o);
+  check_baselines_first(plan);
+}
+
 void zbuf_bench_plan_build(zbuf_bench_env *env, zbuf_bench_plan *plan) {
   if (!env->opt.no_transfers) {
     zbuf_bench_plan_host_copies(env, plan);
@@ -220,6 +286,7 @@ void zbuf_bench_plan_build(zbuf_bench_env *env, zbuf_bench_plan *plan) {
     zbuf_bench_plan_buffer_ops(env, plan);
     zbuf_bench_plan_ndbuffer_ops(env, plan);
   }
+  plan_order(plan);
 }
 
 static void add_side(const zbuf_bench_env *env, const zbuf_bench_side *s, const char *prefix,
@@ -305,6 +372,11 @@ void zbuf_bench_env_context(const zbuf_bench_env *env, void (*add)(const char *,
   add("op_sizes", v, ctx);
   snprintf(v, sizeof v, "%d", env->all_threads);
   add("all_threads", v, ctx);
+  static const size_t headline[] = ZBUF_BENCH_HEADLINE_SIZES;
+  off = 0;
+  for (size_t i = 0; i < sizeof headline / sizeof headline[0] && off < sizeof v; i++)
+    off += (size_t)snprintf(v + off, sizeof v - off, "%s%zu", i ? "," : "", headline[i]);
+  add("headline_sizes", v, ctx);
 }
 
 int zbuf_bench_env_print_placement(const zbuf_bench_env *env) {

@@ -3,7 +3,7 @@
 // It parses zbuf-bench's own options (Google Benchmark's --benchmark_* flags pass through), asks the C side
 // for the plan, registers one Google Benchmark family per case, forwards benchmark::State to the bodies
 // through the zbuf_bench_state functions of bench.h, and adds the machine/implementation context to the JSON
-// output.
+// output. The run as it goes (budget, progress, the JSON file) is run.cc's; stopping early is stop.c's.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -12,11 +12,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cmath>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "bench.h"
+#include "json_file.h"
+#include "run.h"
+#include "stop.h"
 
 struct zbuf_bench_state {
   benchmark::State *s;
@@ -39,6 +44,19 @@ static std::atomic<int> g_had_error{0};
 extern "C" {
 
 int zbuf_bench_keep_running(zbuf_bench_state *st) {
+  if (zbuf_bench_stop_expired()) {
+    // The budget's deadline passed with this case still running: it stops here and leaves no results (its
+    // rows would rest on fewer repetitions than the others). The first thread to see it marks the case.
+    int running = ZBUF_BENCH_RUNNING;
+    __atomic_compare_exchange_n(&st->c->fate, &running, ZBUF_BENCH_CUT, false, __ATOMIC_ACQ_REL,
+                                __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&st->c->fate, __ATOMIC_ACQUIRE) == ZBUF_BENCH_CUT) {
+      if (!st->s->error_occurred()) st->s->SkipWithError("SKIPPED: stopped at the budget's deadline");
+      st->s->KeepRunning(); // answers false, and passes the stop barrier the other threads wait at
+      st->done = true;
+      return 0;
+    }
+  }
   bool more = st->s->KeepRunning();
   if (!more) st->done = true;
   return more ? 1 : 0;
@@ -101,6 +119,11 @@ const char kUsage[] =
     "zbuf-bench options:\n"
     "  --impl SPEC          implementation: ref:cpu (default), ref:gpu, lib:PATH[:CONFIG], py:MODULE:ATTR\n"
     "                       (py: needs libzbuf_pyadapter.so, e.g. py:zarr.buffer.cpu:buffer_prototype)\n"
+    "  --budget SECONDS     fit the run in SECONDS from start: headline rows first (every transfer direction\n"
+    "                       and memory kind at 4KiB, 1MiB, 64MiB and 1GiB, near, beside its baseline), then the\n"
+    "                       sweep by size; a row whose estimate does not fit is left out, a row still running\n"
+    "                       at the deadline is stopped, both listed in the JSON context. 'none': no limit.\n"
+    "                       Default: 150 when the run has GPU rows, else none\n"
     "  --min-size N         smallest transfer size (default 4KiB); N takes K/KiB/M/MiB/G/GiB suffixes\n"
     "  --max-size N         largest transfer size (default 1GiB); sizes go 4KiB, 16KiB, ... x4\n"
     "  --threads N          thread count of multi-thread rows (default: the cores of the near NUMA node)\n"
@@ -111,17 +134,27 @@ const char kUsage[] =
     "                       --placement-only makes sense, since memory cannot be bound to another machine\n"
     "  --placement-only     print the placement decisions (near/far NUMA node and cpus per GPU, PCIe link)\n"
     "                       as JSON and exit without benchmarking\n"
-    "  --list-rows          print the rows this run would measure and exit (as --benchmark_list_tests)\n"
+    "  --list-rows          print the rows this run would measure, in the order they run, and exit\n"
     "  --help               this text, then Google Benchmark's own options\n"
     "\n"
-    "Defaults added unless given: --benchmark_repetitions=3 --benchmark_min_warmup_time=0.05\n"
-    "Results: --benchmark_format=json, or --benchmark_out=FILE --benchmark_out_format=json; the JSON "
-    "context\n"
-    "carries device, PCIe link and ceiling, NUMA placement, sizes and versions. Progress goes to stderr.\n"
-    "Exit status: 0 all rows measured; 1 an error row (failed call or wrong copy) or a failed set-up;\n"
-    "2 usage error; 77 the implementation cannot run on this machine (e.g. ref:gpu without a GPU).\n"
+    "Defaults added unless given: --benchmark_repetitions=3 --benchmark_min_warmup_time=0.05, and with a\n"
+    "budget --benchmark_min_time=0.05.\n"
+    "Results: --benchmark_out=FILE (JSON) is rewritten after every row and stays valid JSON whatever stops\n"
+    "the run; its context carries device, PCIe link and ceiling, NUMA placement, sizes, versions and the\n"
+    "run's status (zbuf_bench_status, rows left out). --benchmark_format=json writes JSON to stdout as\n"
+    "Google Benchmark does (cut if the run is killed). Progress, with an ETA, goes to stderr.\n"
+    "Exit status: 0 all rows measured (or left out by the budget); 1 an error row (failed call or wrong\n"
+    "copy) or a failed set-up; 2 usage error; 77 the implementation cannot run on this machine (e.g.\n"
+    "ref:gpu without a GPU); 130/143 stopped by SIGINT/SIGTERM, after writing --benchmark_out.\n"
     "\n"
     "Google Benchmark options:\n";
+
+// Runs with GPU rows get this budget unless --budget says otherwise: a GPU slot is short, and the headline
+// rows fit in it (docs/performance.md has the figures).
+constexpr double kDefaultGpuBudget = 150;
+// Google Benchmark's default --benchmark_min_time (0.5 s) would spend a budget on few rows; this one keeps
+// thousands of iterations for small copies and one or more for 1 GiB ones.
+const char kBudgetMinTime[] = "--benchmark_min_time=0.05";
 
 bool parse_size(const char *text, size_t *out) {
   char *end = nullptr;
@@ -158,9 +191,67 @@ bool take(int argc, char **argv, int *i, const char *name, const char **value) {
   return false;
 }
 
-int usage_error(const char *what) {
-  std::fprintf(stderr, "zbuf-bench: %s (see --help)\n", what);
+int usage_error(const std::string &what) {
+  std::fprintf(stderr, "zbuf-bench: %s (see --help)\n", what.c_str());
   return 2;
+}
+
+// "--budget SECONDS": a finite number > 0, or "none" (0).
+bool parse_budget(const char *text, double *out) {
+  if (!std::strcmp(text, "none")) {
+    *out = 0;
+    return true;
+  }
+  char *end = nullptr;
+  double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !std::isfinite(v) || v <= 0) return false;
+  *out = v;
+  return true;
+}
+
+// The value of Google Benchmark flag `name` ("--benchmark_x") among args, in its only form "--name=value";
+// NULL when absent. A bare boolean flag ("--benchmark_x") answers "true".
+const char *gbench_flag(const std::vector<char *> &args, const char *name) {
+  const char *value = nullptr;
+  size_t n = std::strlen(name);
+  for (const char *a : args) {
+    if (!a || std::strncmp(a, name, n) != 0) continue;
+    if (a[n] == '=') value = a + n + 1;
+    if (a[n] == '\0') value = "true";
+  }
+  return value;
+}
+
+double flag_seconds(const std::vector<char *> &args, const char *name, double fallback) {
+  const char *v = gbench_flag(args, name);
+  return v ? std::strtod(v, nullptr) : fallback;
+}
+
+bool flag_true(const char *v) {
+  return v && std::strcmp(v, "false") && std::strcmp(v, "0") && std::strcmp(v, "no") && std::strcmp(v, "f");
+}
+
+// Which cases Google Benchmark will run under --benchmark_filter, by its own rule (benchmark_register.cc):
+// a POSIX extended regular expression searched in the full name, "-" in front to negate, "" and "all" for
+// every case. The progress count and the ETA count only these.
+void mark_selected(zbuf_bench_plan *plan) {
+  std::string spec = benchmark::GetBenchmarkFilter();
+  if (spec.empty() || spec == "all") spec = ".";
+  bool negative = spec[0] == '-';
+  if (negative) spec.erase(0, 1);
+  std::regex re;
+  bool compiled = true;
+  try {
+    re = std::regex(spec, std::regex::extended);
+  } catch (const std::regex_error &) {
+    compiled = false; // Google Benchmark says so itself, and runs nothing
+  }
+  for (size_t k = 0; k < plan->n; k++) {
+    zbuf_bench_case *c = &plan->cases[k];
+    std::string full = std::string(c->name) + (c->manual_time ? "/manual_time" : "/real_time");
+    if (c->threads > 1) full += "/threads:" + std::to_string(c->threads);
+    c->selected = compiled && std::regex_search(full, re) != negative;
+  }
 }
 
 double stat_min(const std::vector<double> &v) {
@@ -172,33 +263,48 @@ double stat_max(const std::vector<double> &v) {
 
 void add_context(const char *key, const char *value, void *) { benchmark::AddCustomContext(key, value); }
 
-std::atomic<size_t> g_announced{0};
-size_t g_total = 0;
+void on_signal(int sig, void *run) { static_cast<zbuf_bench::RunState *>(run)->Stopped(sig); }
 
 } // namespace
 
 int main(int argc, char **argv) {
+  // The budget counts from here, and SIGINT/SIGTERM are taken by the watcher thread before any other thread
+  // exists (see stop.c).
+  const double start = zbuf_bench_now();
+  if (zbuf_bench_stop_start() != 0) {
+    std::fprintf(stderr, "zbuf-bench: cannot start the thread that handles SIGINT/SIGTERM\n");
+    return 1;
+  }
   zbuf_bench_options opt{};
   opt.impl_spec = "ref:cpu";
   opt.argv0 = argv[0];
   bool list_rows = false, help = false;
-  bool have_reps = false, have_warmup = false;
+  double budget = 0;
+  const char *budget_arg = nullptr;
   std::vector<char *> rest{argv[0]};
   std::string command = argv[0];
   for (int i = 1; i < argc; i++) command += std::string(" ") + argv[i];
+  static const char *const kValued[] = {"--impl", "--topology", "--min-size", "--max-size",
+                                        "--threads", "--gpu", "--budget"};
   for (int i = 1; i < argc; i++) {
     const char *v = nullptr;
+    for (const char *name : kValued)
+      if (i + 1 == argc && !std::strcmp(argv[i], name)) return usage_error(std::string(name) + " needs a value");
     if (take(argc, argv, &i, "--impl", &v)) {
       opt.impl_spec = v;
     } else if (take(argc, argv, &i, "--topology", &v)) {
       opt.topology = v;
+    } else if (take(argc, argv, &i, "--budget", &v)) {
+      if (!parse_budget(v, &budget))
+        return usage_error(std::string("--budget: '") + v + "' is not a number of seconds > 0, nor 'none'");
+      budget_arg = v;
     } else if (take(argc, argv, &i, "--min-size", &v)) {
       if (!parse_size(v, &opt.min_size)) return usage_error("--min-size: not a size");
     } else if (take(argc, argv, &i, "--max-size", &v)) {
       if (!parse_size(v, &opt.max_size) || opt.max_size == 0) return usage_error("--max-size: not a size");
     } else if (take(argc, argv, &i, "--threads", &v)) {
       opt.max_threads = std::atoi(v);
-      if (opt.max_threads < 1 || opt.max_threads > 64) return usage_error("--threads: 1 to 64");
+      if (opt.max_threads < 1 || opt.max_threads > ZBUF_BENCH_MAX_THREADS) return usage_error("--threads: 1 to 64");
     } else if (take(argc, argv, &i, "--gpu", &v)) {
       opt.gpu = std::atoi(v);
       if (opt.gpu < 0) return usage_error("--gpu: a CUDA ordinal >= 0");
@@ -213,8 +319,6 @@ int main(int argc, char **argv) {
     } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       help = true;
     } else {
-      if (!std::strncmp(argv[i], "--benchmark_repetitions", 23)) have_reps = true;
-      if (!std::strncmp(argv[i], "--benchmark_min_warmup_time", 27)) have_warmup = true;
       rest.push_back(argv[i]);
     }
   }
@@ -227,6 +331,12 @@ int main(int argc, char **argv) {
     return usage_error("--min-size is larger than --max-size");
   if (opt.topology && !opt.placement_only)
     return usage_error("--topology replays another machine's decisions: use it with --placement-only");
+  const char *out_path = gbench_flag(rest, "--benchmark_out");
+  const char *out_format = gbench_flag(rest, "--benchmark_out_format");
+  if (out_format && std::strcmp(out_format, "json") != 0)
+    return usage_error(std::string("--benchmark_out_format=") + out_format +
+                       ": zbuf-bench writes --benchmark_out as JSON only");
+  if (out_path && !*out_path) return usage_error("--benchmark_out: an empty file name");
 
   zbuf_bench_env *env = nullptr;
   int rc = zbuf_bench_env_init(&opt, &env);
@@ -237,11 +347,33 @@ int main(int argc, char **argv) {
     return rc;
   }
 
+  static zbuf_bench_plan plan{};
+  zbuf_bench_plan_build(env, &plan);
+  bool gpu_rows = false;
+  for (size_t k = 0; k < plan.n; k++) gpu_rows = gpu_rows || plan.cases[k].gpu >= 0;
+  std::string budget_from = budget_arg ? std::string("--budget ") + budget_arg
+                            : gpu_rows ? "default for runs with GPU rows"
+                                       : "default for runs without GPU rows: none";
+  if (!budget_arg && gpu_rows) budget = kDefaultGpuBudget;
+  if (budget > 0 && flag_true(gbench_flag(rest, "--benchmark_enable_random_interleaving"))) {
+    zbuf_bench_env_free(env);
+    return usage_error("--benchmark_enable_random_interleaving runs rows out of the order a budget plans: "
+                       "give --budget none with it");
+  }
+
   static char reps[] = "--benchmark_repetitions=3", warmup[] = "--benchmark_min_warmup_time=0.05",
-              list[] = "--benchmark_list_tests=true";
-  if (!have_reps) rest.push_back(reps);
-  if (!have_warmup) rest.push_back(warmup);
+              min_time[sizeof kBudgetMinTime], list[] = "--benchmark_list_tests=true";
+  std::memcpy(min_time, kBudgetMinTime, sizeof kBudgetMinTime);
+  if (!gbench_flag(rest, "--benchmark_repetitions")) rest.push_back(reps);
+  if (!gbench_flag(rest, "--benchmark_min_warmup_time")) rest.push_back(warmup);
+  if (budget > 0 && !gbench_flag(rest, "--benchmark_min_time")) rest.push_back(min_time);
   if (list_rows) rest.push_back(list);
+  zbuf_bench_budget_settings settings{};
+  settings.start = start;
+  settings.seconds = budget;
+  settings.min_time = flag_seconds(rest, "--benchmark_min_time", 0.5);
+  settings.warmup = flag_seconds(rest, "--benchmark_min_warmup_time", 0);
+  settings.repetitions = static_cast<int>(flag_seconds(rest, "--benchmark_repetitions", 1));
   int bargc = static_cast<int>(rest.size());
   rest.push_back(nullptr);
   benchmark::Initialize(&bargc, rest.data());
@@ -250,24 +382,34 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  static zbuf_bench_plan plan{};
-  zbuf_bench_plan_build(env, &plan);
-  g_total = plan.n;
+  static zbuf_bench::JsonFile file;
+  bool with_file = out_path && !list_rows;
+  if (with_file) {
+    std::string why;
+    if (!file.Open(out_path, &why)) {
+      zbuf_bench_env_free(env);
+      return usage_error(why);
+    }
+  }
+  mark_selected(&plan);
+  zbuf_bench_budget_init(&settings);
+  zbuf_bench_stop_set_deadline(zbuf_bench_budget_deadline());
+  static zbuf_bench::RunState *run = new zbuf_bench::RunState(&plan, with_file ? &file : nullptr, start, budget);
+  zbuf_bench_stop_on_signal(on_signal, run);
+
   for (size_t k = 0; k < plan.n; k++) {
     zbuf_bench_case *c = &plan.cases[k];
     auto *b = benchmark::RegisterBenchmark(c->name, [c, k](benchmark::State &s) {
-      // Progress on stderr, once per case, so that a JSON stdout stays clean.
-      size_t seen = g_announced.load();
-      while (s.thread_index() == 0 && seen < k + 1 && !g_announced.compare_exchange_weak(seen, k + 1)) {
-      }
-      if (s.thread_index() == 0 && seen < k + 1)
-        std::fprintf(stderr, "[zbuf-bench %zu/%zu] %s\n", k + 1, g_total, c->name);
       zbuf_bench_state st{&s, c, false};
-      if (c->failed) {
+      if (!run->Enter(c, k)) {
+        s.SkipWithError("SKIPPED: left out for lack of budget");
+      } else if (c->failed) {
         if (c->failed == 1) g_had_error = 1;
         s.SkipWithError(c->fail_msg);
       } else {
+        double t0 = zbuf_bench_now();
         c->body(&st, c);
+        if (s.thread_index() == 0) zbuf_bench_budget_run_ended(c, zbuf_bench_now() - t0, s.iterations());
       }
       // Every thread must pass Google Benchmark's start and stop barriers, also after an error or an early
       // return, or the other threads of the run wait for it forever; with an error set the loop ends at once.
@@ -290,11 +432,24 @@ int main(int argc, char **argv) {
   }
   zbuf_bench_env_context(env, add_context, nullptr);
   benchmark::AddCustomContext("zbuf_bench_command", command);
-  std::fprintf(stderr, "zbuf-bench: %zu cases, implementation %s\n", plan.n, opt.impl_spec);
-  benchmark::RunSpecifiedBenchmarks();
+  char budget_text[32] = "none";
+  if (budget > 0) std::snprintf(budget_text, sizeof budget_text, "%g", budget);
+  benchmark::AddCustomContext("zbuf_bench_budget_s", budget_text);
+  benchmark::AddCustomContext("zbuf_bench_budget_from", budget_from);
+  if (!list_rows) {
+    if (budget > 0)
+      std::fprintf(stderr, "zbuf-bench: %zu cases, implementation %s, budget %.0f s (%s)\n", plan.n, opt.impl_spec,
+                   budget, budget_from.c_str());
+    else
+      std::fprintf(stderr, "zbuf-bench: %zu cases, implementation %s, no budget\n", plan.n, opt.impl_spec);
+  }
+  benchmark::RunSpecifiedBenchmarks(run->display(), run->file_reporter());
+  // From here a signal only ends the process: the file is complete.
+  zbuf_bench_stop_on_signal(nullptr, nullptr);
+  bool wrote = list_rows || run->Summary();
   benchmark::Shutdown();
   int failed = zbuf_bench_had_error();
   zbuf_bench_env_free(env);
   if (failed) std::fprintf(stderr, "zbuf-bench: at least one row is an error row (see error_message)\n");
-  return failed ? 1 : 0;
+  return failed || !wrote ? 1 : 0;
 }
