@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks a zbuf-bench JSON result: every planned row ran, no row is an error, and rows and context carry the
-fields docs/performance.md promises. Speed is never checked.
+"""Checks a zbuf-bench JSON result: every planned row ran (or the budget lists it as left out), no row is an
+error, and rows and context carry the fields docs/performance.md promises. Speed is never checked.
 
 Usage:
   check_bench_json.py --run ZBUF_BENCH --json OUT.json [--expect-gpu] -- [zbuf-bench arguments]
@@ -24,6 +24,13 @@ CONTEXT_KEYS = [
     "hwloc_version", "cuda_runtime", "cuda_driver", "cuda_devices", "device_name", "topology", "numa_nodes",
     "host_near_node", "host_far_node", "host_far_reason", "pcie_link", "pcie_ceiling_GBps", "sizes", "op_sizes",
     "zbuf_bench_command", "google_benchmark_version", "impl_missing_ops", "num_cpus", "date",
+    "headline_sizes", "zbuf_bench_budget_s", "zbuf_bench_budget_from",
+]
+# What the --benchmark_out file adds at the end of the context: the run's status (bench/run.cc).
+STATUS_KEYS = [
+    "zbuf_bench_status", "zbuf_bench_elapsed_s", "zbuf_bench_rows_planned", "zbuf_bench_rows_done",
+    "zbuf_bench_rows_left_out", "zbuf_bench_rows_cut", "zbuf_bench_left_out", "zbuf_bench_cut",
+    "zbuf_bench_headline_left_out",
 ]
 TRANSFER_PREFIXES = ("H2H/", "H2D/", "D2H/", "D2D/", "BIDIR/")
 GPU_PREFIXES = ("H2D/", "D2H/", "D2D/", "BIDIR/")
@@ -44,6 +51,17 @@ def family(name):
     return name
 
 
+def row_id(name):
+    """A row as --list-rows and the budget's lists name it: without Google Benchmark's /real_time or
+    /manual_time, with its /threads:N (memcpy on 1 thread and on N threads share a family name)."""
+    return name.replace("/real_time", "").replace("/manual_time", "")
+
+
+def not_run(ctx):
+    """Rows the budget left out or stopped at its deadline, as the context lists them."""
+    return set(ctx.get("zbuf_bench_left_out", [])) | set(ctx.get("zbuf_bench_cut", []))
+
+
 def is_impl_row(name):
     return "/impl:" in name or name.startswith("OP/")
 
@@ -57,12 +75,22 @@ def check(doc, planned, expect_gpu, allow_impl_errors=False):
     rows = doc.get("benchmarks", [])
     if not rows:
         problems.append("no benchmark rows")
+    for key in STATUS_KEYS:
+        if key not in ctx:
+            problems.append("context has no %r (the run's status)" % key)
     iterations = [r for r in rows if r.get("run_type") == "iteration"]
     aggregates = [r for r in rows if r.get("run_type") == "aggregate"]
     seen = {family(r["name"]) for r in iterations}
+    seen_ids = {row_id(r["name"]) for r in iterations}
+    skipped = not_run(ctx)
     for name in planned:
-        if name not in seen:
-            problems.append("planned row %r did not run" % name)
+        if row_id(name) not in seen_ids and row_id(name) not in skipped:
+            problems.append("planned row %r did not run, and the budget does not list it" % row_id(name))
+    for name in sorted(skipped & seen_ids):
+        problems.append("row %r is listed as left out by the budget, yet has results" % name)
+    if planned:
+        for name in sorted(skipped - {row_id(p) for p in planned}):
+            problems.append("the budget lists %r, which is not a planned row" % name)
     for r in iterations:
         name = r["name"]
         if r.get("error_occurred"):
@@ -96,7 +124,7 @@ def check(doc, planned, expect_gpu, allow_impl_errors=False):
                     problems.append("%s has no %s aggregate" % (fam, agg))
     if expect_gpu and int(ctx.get("cuda_devices", "0") or 0) > 0:
         for prefix in GPU_PREFIXES:
-            if not any(f.startswith(prefix) for f in seen):
+            if not any(f.startswith(prefix) for f in seen) and not any(f.startswith(prefix) for f in skipped):
                 problems.append("a GPU is present but no %s row ran" % prefix.rstrip("/"))
         # A virtual machine may hide the link (sysfs says "Unknown"): then the context must say so, not guess.
         if float(ctx.get("pcie_ceiling_GBps", "0") or 0) <= 0:
@@ -127,7 +155,7 @@ def main():
             return 77
         if listing.returncode != 0:
             return fail(["zbuf-bench --list-rows exited %d" % listing.returncode])
-        planned = [family(line.strip()) for line in listing.stdout.splitlines() if line.strip()]
+        planned = [line.strip() for line in listing.stdout.splitlines() if line.strip()]
         cmd = [opt.run] + opt.args + ["--benchmark_out=" + opt.json, "--benchmark_out_format=json"]
         print("check_bench_json: running: " + " ".join(cmd), flush=True)
         run = subprocess.run(cmd)
@@ -158,8 +186,9 @@ def main():
     if problems:
         return fail(problems)
     rows = [r for r in doc["benchmarks"] if r.get("run_type") == "iteration"]
-    print("check_bench_json: ok: %d planned rows, %d result rows, context %s on %s" %
-          (len(planned), len(rows), doc["context"].get("impl_spec"), doc["context"].get("device_name")))
+    print("check_bench_json: ok: %d planned rows, %d result rows, %d left out by the budget, context %s on %s" %
+          (len(planned), len(rows), len(not_run(doc["context"])), doc["context"].get("impl_spec"),
+           doc["context"].get("device_name")))
     return 0
 
 
