@@ -94,9 +94,9 @@ typedef enum zbuf_bench_fate {
 
 /** How long a case took, as the budget learns it (budget.c). Thread 0 records each run of the body. */
 typedef struct zbuf_bench_timing {
-  double estimate;    /* seconds the budget expected the case to take, when it started */
-  double started;     /* zbuf_bench_now() when its first run began */
-  double first_wall;  /* the first run of the body: it pays the set-up */
+  double estimate;   /* seconds the budget expected the case to take, when it started */
+  double started;    /* zbuf_bench_now() when its first run began */
+  double first_wall; /* the first run of the body: it pays the set-up */
   int64_t first_iters;
   double last_wall; /* the latest run */
   int64_t last_iters;
@@ -160,7 +160,8 @@ zbuf_bench_case *zbuf_bench_plan_add(zbuf_bench_plan *plan, const zbuf_bench_cas
 /** The sizes of the headline rows: transfers of every direction and memory kind, near the GPU (or on the
  * host's first node), each beside its raw baseline. They are planned first, so that a budget cuts the sweep,
  * not them. Sizes outside --min-size/--max-size are not swept, so not headline rows either. */
-#define ZBUF_BENCH_HEADLINE_SIZES {(size_t)4 << 10, (size_t)1 << 20, (size_t)64 << 20, (size_t)1 << 30}
+#define ZBUF_BENCH_HEADLINE_SIZES \
+  { (size_t)4 << 10, (size_t)1 << 20, (size_t)64 << 20, (size_t)1 << 30 }
 
 /* ---- the machine and the implementation, once per process (plan.c) ---- */
 typedef struct zbuf_bench_env zbuf_bench_env;
@@ -209,10 +210,10 @@ int zbuf_bench_failed(zbuf_bench_state *st, zbuf_status status, const zbuf_error
 void zbuf_bench_bind_thread(const zbuf_bench_case *c, int thread_index);
 
 /* ---- set-up kept across the runs of one case (common.c) ----
- * Google Benchmark runs a body several times per case (warm-up, the trials that size the iteration count, each
- * repetition). A body that allocates and fills 1 GiB would pay that every time; instead it keeps its set-up
- * per thread with zbuf_bench_cache_keep and finds it again with zbuf_bench_cache_get. The shim releases it
- * once the case's results are reported, so only one case's memory is held at a time. */
+ * Google Benchmark runs a body several times per case (warm-up, the trials that size the iteration count,
+ * each repetition). A body that allocates and fills 1 GiB would pay that every time; instead it keeps its
+ * set-up per thread with zbuf_bench_cache_keep and finds it again with zbuf_bench_cache_get. The shim
+ * releases it once the case's results are reported, so only one case's memory is held at a time. */
 /** What this thread of case c kept, or NULL on its first run. */
 void *zbuf_bench_cache_get(zbuf_bench_state *st, zbuf_bench_case *c);
 /** Keeps `kept` for this thread's later runs of c; `release` frees it (every kept slot of a case shares one
@@ -224,11 +225,11 @@ void zbuf_bench_cache_release(zbuf_bench_case *c);
 
 /* ---- the budget (budget.c): which cases start, what each costs, the ETA ---- */
 typedef struct zbuf_bench_budget_settings {
-  double start;     /* zbuf_bench_now() when the process started: the budget counts from there */
-  double seconds;   /* the budget; 0: none (every case starts) */
-  double min_time;  /* --benchmark_min_time */
-  double warmup;    /* --benchmark_min_warmup_time */
-  int repetitions;  /* --benchmark_repetitions */
+  double start;    /* zbuf_bench_now() when the process started: the budget counts from there */
+  double seconds;  /* the budget; 0: none (every case starts) */
+  double min_time; /* --benchmark_min_time */
+  double warmup;   /* --benchmark_min_warmup_time */
+  int repetitions; /* --benchmark_repetitions */
 } zbuf_bench_budget_settings;
 void zbuf_bench_budget_init(const zbuf_bench_budget_settings *s);
 /** The deadline (zbuf_bench_now() scale), or 0 without a budget. */

@@ -2,11 +2,11 @@
  *
  * How Google Benchmark (1.7) spends time on one case: a warm-up phase that lasts --benchmark_min_warmup_time
  * (W), then --benchmark_repetitions (R) repetitions. The first repetition grows its iteration count (1, 10,
- * 100, ... until a run lasts a tenth of --benchmark_min_time (T), then a prediction aiming at 1.4 T); the later
- * repetitions reuse that count. A phase that must last X therefore takes about 1.5 X, or one iteration when one
- * iteration is longer than X. Manual-time rows (CUDA events) count only the copy, so their wall time per
- * iteration is larger than the time Google Benchmark sizes them by. On top comes the set-up a body keeps per
- * case (allocating, pinning and filling its memory, zbuf_bench_cache_*), which grows with the size.
+ * 100, ... until a run lasts a tenth of --benchmark_min_time (T), then a prediction aiming at 1.4 T); the
+ * later repetitions reuse that count. A phase that must last X therefore takes about 1.5 X, or one iteration
+ * when one iteration is longer than X. Manual-time rows (CUDA events) count only the copy, so their wall time
+ * per iteration is larger than the time Google Benchmark sizes them by. On top comes the set-up a body keeps
+ * per case (allocating, pinning and filling its memory, zbuf_bench_cache_*), which grows with the size.
  *
  * Estimates learn from the cases already measured. A case of size s takes its figures from the latest
  * measured case of its series (same name but the size, same threads) scaled to s: time per iteration in
@@ -20,9 +20,9 @@
 
 #include "bench.h"
 
-/* Priors, for a series not measured yet: a copy at 4 GB/s plus 2 us, set-up at 3 ns per byte (what allocating,
- * first-touching and filling two buffers costs on a busy virtual machine), Google Benchmark's own time between
- * runs, and the wall time per event-timed iteration against its manual time. */
+/* Priors, for a series not measured yet: a copy at 4 GB/s plus 2 us, set-up at 3 ns per byte (what
+ * allocating, first-touching and filling two buffers costs on a busy virtual machine), Google Benchmark's own
+ * time between runs, and the wall time per event-timed iteration against its manual time. */
 #define PRIOR_RATE 4e9
 #define PRIOR_LATENCY 2e-6
 #define PRIOR_SETUP_PER_BYTE 3e-9

@@ -211,8 +211,8 @@ int zbuf_bench_env_init(const zbuf_bench_options *opt, zbuf_bench_env **out) {
   return 0;
 }
 
-/* A headline row: a transfer (any family but OP) placed near the GPU or the host's first node (or unplaced, or
- * within the GPU), at one of the headline sizes. */
+/* A headline row: a transfer (any family but OP) placed near the GPU or the host's first node (or unplaced,
+ * or within the GPU), at one of the headline sizes. */
 static int is_headline(const zbuf_bench_case *c) {
   static const size_t sizes[] = ZBUF_BENCH_HEADLINE_SIZES;
   if (strncmp(c->name, "OP/", 3) == 0 || c->where == ZBUF_BENCH_FAR) return 0;
@@ -231,10 +231,9 @@ typedef struct ordered {
 
 static int order_cmp(const void *pa, const void *pb) {
   const ordered *a = pa, *b = pb;
-  int ka[3] = {!a->c->headline, a->c->where == ZBUF_BENCH_FAR, 0},
-      kb[3] = {!b->c->headline, b->c->where == ZBUF_BENCH_FAR, 0};
-  for (int i = 0; i < 2; i++)
-    if (ka[i] != kb[i]) return ka[i] < kb[i] ? -1 : 1;
+  if (a->c->headline != b->c->headline) return a->c->headline ? -1 : 1;
+  int far_a = a->c->where == ZBUF_BENCH_FAR, far_b = b->c->where == ZBUF_BENCH_FAR;
+  if (far_a != far_b) return far_a ? 1 : -1;
   if (a->c->size != b->c->size) return a->c->size < b->c->size ? -1 : 1;
   return a->added < b->added ? -1 : a->added > b->added;
 }

@@ -28,7 +28,10 @@ std::string Text(const char *fmt, double v) {
 } // namespace
 
 RunState::RunState(zbuf_bench_plan *plan, JsonFile *file, double start, double budget)
-    : plan_(plan), file_(file), start_(start), budget_(budget),
+    : plan_(plan),
+      file_(file),
+      start_(start),
+      budget_(budget),
       shown_(benchmark::CreateDefaultDisplayReporter()) {
   ordinal_.assign(plan->n, 0);
   for (size_t k = 0; k < plan->n; k++) {
@@ -56,10 +59,11 @@ bool RunState::Enter(zbuf_bench_case *c, size_t k) {
     } else if (!said_left_out_) {
       said_left_out_ = true;
       double left = zbuf_bench_budget_deadline() - now;
-      std::fprintf(stderr,
-                   "[zbuf-bench %zu/%zu] budget: %.1f s left and %s needs about %.1f s: left out, as is every "
-                   "later row that does not fit\n",
-                   ordinal_[k], selected_, left > 0 ? left : 0.0, RowName(c).c_str(), c->timing.estimate);
+      std::fprintf(
+          stderr,
+          "[zbuf-bench %zu/%zu] budget: %.1f s left and %s needs about %.1f s: left out, as is every "
+          "later row that does not fit\n",
+          ordinal_[k], selected_, left > 0 ? left : 0.0, RowName(c).c_str(), c->timing.estimate);
     }
   }
   return FateOf(c) == ZBUF_BENCH_RUNNING;
@@ -74,8 +78,8 @@ zbuf_bench_case *RunState::CaseOf(const std::vector<benchmark::BenchmarkReporter
 void RunState::Finished(zbuf_bench_case *c, const std::vector<benchmark::BenchmarkReporter::Run> &runs) {
   // Google Benchmark reports a case in two calls (repetitions, then aggregates): the first one finishes it.
   if (FateOf(c) == ZBUF_BENCH_RUNNING) {
-    // Google Benchmark's own time per iteration (the manual time of manual-time rows), from the repetitions of
-    // a case without errors.
+    // Google Benchmark's own time per iteration (the manual time of manual-time rows), from the repetitions
+    // of a case without errors.
     double per_iteration = 0;
     int n = 0;
     for (const auto &r : runs)
@@ -153,10 +157,13 @@ bool RunState::Summary() {
   size_t done = Count(ZBUF_BENCH_DONE), left = Count(ZBUF_BENCH_LEFT_OUT), cut = Count(ZBUF_BENCH_CUT);
   double elapsed = zbuf_bench_now() - start_;
   if (budget_ > 0)
-    std::fprintf(stderr, "zbuf-bench: %zu of %zu rows measured in %.1f s (budget %.0f s: %zu left out, %zu cut at "
-                 "the deadline)\n", done, selected_, elapsed, budget_, left, cut);
+    std::fprintf(stderr,
+                 "zbuf-bench: %zu of %zu rows measured in %.1f s (budget %.0f s: %zu left out, %zu cut at "
+                 "the deadline)\n",
+                 done, selected_, elapsed, budget_, left, cut);
   else
-    std::fprintf(stderr, "zbuf-bench: %zu of %zu rows measured in %.1f s (no budget)\n", done, selected_, elapsed);
+    std::fprintf(stderr, "zbuf-bench: %zu of %zu rows measured in %.1f s (no budget)\n", done, selected_,
+                 elapsed);
   size_t headline = 0;
   std::string first;
   for (size_t k = 0; k < plan_->n; k++) {
@@ -168,8 +175,10 @@ bool RunState::Summary() {
     }
   }
   if (headline)
-    std::fprintf(stderr, "zbuf-bench: WARNING: %zu headline rows did not fit in the budget (first: %s); the JSON "
-                 "context lists them (zbuf_bench_headline_left_out): give a larger --budget\n", headline, first.c_str());
+    std::fprintf(stderr,
+                 "zbuf-bench: WARNING: %zu headline rows did not fit in the budget (first: %s); the JSON "
+                 "context lists them (zbuf_bench_headline_left_out): give a larger --budget\n",
+                 headline, first.c_str());
   return file_ok_;
 }
 
@@ -205,8 +214,8 @@ void RunState::FileSide::ReportRuns(const std::vector<BenchmarkReporter::Run> &r
 void RunState::FileSide::Finalize() {
   size_t done = run_->Count(ZBUF_BENCH_DONE), left = run_->Count(ZBUF_BENCH_LEFT_OUT),
          cut = run_->Count(ZBUF_BENCH_CUT);
-  std::string status = "complete: " + std::to_string(done) + " of " + std::to_string(run_->selected_) +
-                       " rows measured";
+  std::string status =
+      "complete: " + std::to_string(done) + " of " + std::to_string(run_->selected_) + " rows measured";
   if (left || cut)
     status += ", " + std::to_string(left) + " left out for lack of budget, " + std::to_string(cut) +
               " cut at the deadline";

@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cmath>
 #include <mutex>
 #include <regex>
 #include <string>
@@ -119,9 +119,12 @@ const char kUsage[] =
     "zbuf-bench options:\n"
     "  --impl SPEC          implementation: ref:cpu (default), ref:gpu, lib:PATH[:CONFIG], py:MODULE:ATTR\n"
     "                       (py: needs libzbuf_pyadapter.so, e.g. py:zarr.buffer.cpu:buffer_prototype)\n"
-    "  --budget SECONDS     fit the run in SECONDS from start: headline rows first (every transfer direction\n"
-    "                       and memory kind at 4KiB, 1MiB, 64MiB and 1GiB, near, beside its baseline), then the\n"
-    "                       sweep by size; a row whose estimate does not fit is left out, a row still running\n"
+    "  --budget SECONDS     fit the run in SECONDS from start: headline rows first (every transfer "
+    "direction\n"
+    "                       and memory kind at 4KiB, 1MiB, 64MiB and 1GiB, near, beside its baseline), then "
+    "the\n"
+    "                       sweep by size; a row whose estimate does not fit is left out, a row still "
+    "running\n"
     "                       at the deadline is stopped, both listed in the JSON context. 'none': no limit.\n"
     "                       Default: 150 when the run has GPU rows, else none\n"
     "  --min-size N         smallest transfer size (default 4KiB); N takes K/KiB/M/MiB/G/GiB suffixes\n"
@@ -284,12 +287,13 @@ int main(int argc, char **argv) {
   std::vector<char *> rest{argv[0]};
   std::string command = argv[0];
   for (int i = 1; i < argc; i++) command += std::string(" ") + argv[i];
-  static const char *const kValued[] = {"--impl", "--topology", "--min-size", "--max-size",
-                                        "--threads", "--gpu", "--budget"};
+  static const char *const kValued[] = {"--impl",    "--topology", "--min-size", "--max-size",
+                                        "--threads", "--gpu",      "--budget"};
   for (int i = 1; i < argc; i++) {
     const char *v = nullptr;
     for (const char *name : kValued)
-      if (i + 1 == argc && !std::strcmp(argv[i], name)) return usage_error(std::string(name) + " needs a value");
+      if (i + 1 == argc && !std::strcmp(argv[i], name))
+        return usage_error(std::string(name) + " needs a value");
     if (take(argc, argv, &i, "--impl", &v)) {
       opt.impl_spec = v;
     } else if (take(argc, argv, &i, "--topology", &v)) {
@@ -304,7 +308,8 @@ int main(int argc, char **argv) {
       if (!parse_size(v, &opt.max_size) || opt.max_size == 0) return usage_error("--max-size: not a size");
     } else if (take(argc, argv, &i, "--threads", &v)) {
       opt.max_threads = std::atoi(v);
-      if (opt.max_threads < 1 || opt.max_threads > ZBUF_BENCH_MAX_THREADS) return usage_error("--threads: 1 to 64");
+      if (opt.max_threads < 1 || opt.max_threads > ZBUF_BENCH_MAX_THREADS)
+        return usage_error("--threads: 1 to 64");
     } else if (take(argc, argv, &i, "--gpu", &v)) {
       opt.gpu = std::atoi(v);
       if (opt.gpu < 0) return usage_error("--gpu: a CUDA ordinal >= 0");
@@ -357,8 +362,9 @@ int main(int argc, char **argv) {
   if (!budget_arg && gpu_rows) budget = kDefaultGpuBudget;
   if (budget > 0 && flag_true(gbench_flag(rest, "--benchmark_enable_random_interleaving"))) {
     zbuf_bench_env_free(env);
-    return usage_error("--benchmark_enable_random_interleaving runs rows out of the order a budget plans: "
-                       "give --budget none with it");
+    return usage_error(
+        "--benchmark_enable_random_interleaving runs rows out of the order a budget plans: "
+        "give --budget none with it");
   }
 
   static char reps[] = "--benchmark_repetitions=3", warmup[] = "--benchmark_min_warmup_time=0.05",
@@ -394,7 +400,8 @@ int main(int argc, char **argv) {
   mark_selected(&plan);
   zbuf_bench_budget_init(&settings);
   zbuf_bench_stop_set_deadline(zbuf_bench_budget_deadline());
-  static zbuf_bench::RunState *run = new zbuf_bench::RunState(&plan, with_file ? &file : nullptr, start, budget);
+  static zbuf_bench::RunState *run =
+      new zbuf_bench::RunState(&plan, with_file ? &file : nullptr, start, budget);
   zbuf_bench_stop_on_signal(on_signal, run);
 
   for (size_t k = 0; k < plan.n; k++) {
@@ -438,8 +445,8 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext("zbuf_bench_budget_from", budget_from);
   if (!list_rows) {
     if (budget > 0)
-      std::fprintf(stderr, "zbuf-bench: %zu cases, implementation %s, budget %.0f s (%s)\n", plan.n, opt.impl_spec,
-                   budget, budget_from.c_str());
+      std::fprintf(stderr, "zbuf-bench: %zu cases, implementation %s, budget %.0f s (%s)\n", plan.n,
+                   opt.impl_spec, budget, budget_from.c_str());
     else
       std::fprintf(stderr, "zbuf-bench: %zu cases, implementation %s, no budget\n", plan.n, opt.impl_spec);
   }

@@ -53,7 +53,8 @@ static void *watch(void *arg) {
         fprintf(stderr, "zbuf-bench: %s: stopped\n", zbuf_bench_stop_signal_name(sig));
       _exit(128 + sig);
     }
-    if (deadline > 0 && !expired && zbuf_bench_now() >= deadline) __atomic_store_n(&expired, 1, __ATOMIC_RELAXED);
+    if (deadline > 0 && !expired && zbuf_bench_now() >= deadline)
+      __atomic_store_n(&expired, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&lock);
   }
   return NULL;

@@ -10,9 +10,9 @@ extern "C" {
  * thread that takes them. Call it first in main, before any other thread exists. Returns 0, or -1 when the
  * thread cannot be started (then the signals are left as they were). */
 int zbuf_bench_stop_start(void);
-/** What the watcher does on SIGINT/SIGTERM before the process exits with 128 + the signal number: `hook` runs on
- * the watcher thread (it may lock, allocate and write files; the benchmark threads go on meanwhile). NULL: only
- * a line on stderr. */
+/** What the watcher does on SIGINT/SIGTERM before the process exits with 128 + the signal number: `hook` runs
+ * on the watcher thread (it may lock, allocate and write files; the benchmark threads go on meanwhile). NULL:
+ * only a line on stderr. */
 void zbuf_bench_stop_on_signal(void (*hook)(int sig, void *ctx), void *ctx);
 /** From `when` (zbuf_bench_now() scale) on, zbuf_bench_stop_expired() answers 1; 0: never. */
 void zbuf_bench_stop_set_deadline(double when);
