@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_bench_json  # noqa: E402
 
 HEADLINE_SIZES = ("4KiB", "1MiB", "64MiB", "1GiB")
-PROGRESS = re.compile(r"^\[zbuf-bench (\d+)/(\d+)\] \d+ s elapsed, ETA \d+ s  (\S+)$")
+PROGRESS = re.compile(r"^\[zbuf-bench (\d+)/(\d+)\] \d+ s elapsed, ETA \d+ s  (\S+)  ~\d+\.\d s$")
 
 
 def fail(problems):

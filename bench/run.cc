@@ -53,9 +53,10 @@ bool RunState::Enter(zbuf_bench_case *c, size_t k) {
       admitted = zbuf_bench_budget_admit(c, now) != 0;
     }
     if (admitted) {
-      // The ETA counts this case and every later one that fits.
-      std::fprintf(stderr, "[zbuf-bench %zu/%zu] %.0f s elapsed, ETA %.0f s  %s\n", ordinal_[k], selected_,
-                   now - start_, zbuf_bench_budget_eta(plan_, k, now), RowName(c).c_str());
+      // The ETA counts this case and every later one that fits; the case's own estimate ends the line.
+      std::fprintf(stderr, "[zbuf-bench %zu/%zu] %.0f s elapsed, ETA %.0f s  %s  ~%.1f s\n", ordinal_[k],
+                   selected_, now - start_, zbuf_bench_budget_eta(plan_, k, now), RowName(c).c_str(),
+                   c->timing.estimate);
     } else if (!said_left_out_) {
       said_left_out_ = true;
       double left = zbuf_bench_budget_deadline() - now;
@@ -84,10 +85,16 @@ void RunState::Finished(zbuf_bench_case *c, const std::vector<benchmark::Benchma
     int n = 0;
     for (const auto &r : runs)
       if (!c->failed && r.run_type == benchmark::BenchmarkReporter::Run::RT_Iteration && r.iterations > 0) {
-        per_iteration += r.real_accumulated_time / static_cast<double>(r.iterations);
+        // A run's iterations are all its threads' together; its time is one thread's (the mean).
+        double per_thread =
+            static_cast<double>(r.iterations) / static_cast<double>(r.threads > 0 ? r.threads : 1);
+        per_iteration += r.real_accumulated_time / per_thread;
         n++;
       }
-    zbuf_bench_budget_finished(c, zbuf_bench_now(), n ? per_iteration / n : 0);
+    double now = zbuf_bench_now();
+    zbuf_bench_budget_finished(c, now, n ? per_iteration / n : 0);
+    estimated_ += c->timing.estimate;
+    took_ += now - c->timing.started;
     __atomic_store_n(&c->fate, ZBUF_BENCH_DONE, __ATOMIC_RELEASE);
   }
   zbuf_bench_cache_release(c);
@@ -164,6 +171,10 @@ bool RunState::Summary() {
   else
     std::fprintf(stderr, "zbuf-bench: %zu of %zu rows measured in %.1f s (no budget)\n", done, selected_,
                  elapsed);
+  if (done)
+    std::fprintf(
+        stderr, "zbuf-bench: the rows measured were estimated at %.1f s when they started, and took %.1f s\n",
+        estimated_, took_);
   size_t headline = 0;
   std::string first;
   for (size_t k = 0; k < plan_->n; k++) {

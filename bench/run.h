@@ -79,6 +79,8 @@ class RunState {
   std::map<std::string, size_t> index_; // case name -> plan index
   std::vector<size_t> ordinal_;         // plan index -> 1-based position among the selected cases
   size_t selected_ = 0;
+  double estimated_ = 0,
+         took_ = 0; // the measured cases: their estimates, their time (how good estimates are)
   std::mutex mu_;
   bool said_left_out_ = false;
   bool file_ok_ = true;
