@@ -76,12 +76,15 @@ void JsonFile::Rows(const std::vector<benchmark::BenchmarkReporter::Run> &runs) 
 
 bool JsonFile::Write(const std::string &status_members) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!had_context_) return true;
-  std::string rows = out_.str().substr(rows_from_);
+  // Before Google Benchmark's context (a signal during set-up, or no row matched the filter) the file still
+  // parses: a context of zbuf-bench's own members and no rows.
+  const std::string head =
+      had_context_ ? head_ : "{\n  \"context\": {\n    \"zbuf_bench_schema\": \"zbuf-bench/1\"";
+  std::string rows = had_context_ ? out_.str().substr(rows_from_) : "";
   FILE *f = std::fopen(tmp_.c_str(), "w");
   bool ok = f != nullptr;
   if (ok) {
-    ok = std::fputs(head_.c_str(), f) >= 0 && std::fputs(status_members.c_str(), f) >= 0 &&
+    ok = std::fputs(head.c_str(), f) >= 0 && std::fputs(status_members.c_str(), f) >= 0 &&
          std::fputs(kContextEnd, f) >= 0 && std::fputs(rows.c_str(), f) >= 0 && std::fputs(kRowsEnd, f) >= 0;
     ok = (std::fclose(f) == 0) && ok;
   }

@@ -25,7 +25,8 @@ class JsonFile {
   // Appends one case's runs (repetitions and aggregates).
   void Rows(const std::vector<benchmark::BenchmarkReporter::Run> &runs);
   // Writes the file: the context with `status_members` appended (",\n    \"key\": value" pairs), then every
-  // row so far. Safe to call from any thread. False (and a line on stderr) when the file cannot be written.
+  // row so far (before Context, a context of only zbuf_bench_schema and the status, and no rows). Safe to call
+  // from any thread. False (and a line on stderr) when the file cannot be written.
   bool Write(const std::string &status_members);
   const std::string &path() const { return path_; }
   // How many cases' runs the file holds.

@@ -160,6 +160,11 @@ void RunState::Stopped(int sig) {
   if (write) file_->Write(StatusMembers(status, in_flight));
 }
 
+void RunState::NothingMatched() {
+  WriteFile("no row matched --benchmark_filter");
+  finished_ = true;
+}
+
 bool RunState::Summary() {
   size_t done = Count(ZBUF_BENCH_DONE), left = Count(ZBUF_BENCH_LEFT_OUT), cut = Count(ZBUF_BENCH_CUT);
   double elapsed = zbuf_bench_now() - start_;

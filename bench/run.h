@@ -37,6 +37,8 @@ class RunState {
   void Stopped(int sig);
   // After the run: the summary on stderr. Returns false if the JSON file could not be written.
   bool Summary();
+  // When no row matched --benchmark_filter, Google Benchmark reports nothing: the file says so.
+  void NothingMatched();
 
  private:
   class Display : public benchmark::BenchmarkReporter {

@@ -268,6 +268,14 @@ void add_context(const char *key, const char *value, void *) { benchmark::AddCus
 
 void on_signal(int sig, void *run) { static_cast<zbuf_bench::RunState *>(run)->Stopped(sig); }
 
+void on_early_signal(int sig, void *file) {
+  std::string status =
+      std::string("stopped by ") + zbuf_bench_stop_signal_name(sig) + " before the first row";
+  std::fprintf(stderr, "zbuf-bench: %s\n", status.c_str());
+  static_cast<zbuf_bench::JsonFile *>(file)->Write(",\n    \"zbuf_bench_status\": " +
+                                                   zbuf_bench::JsonQuote(status));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -342,6 +350,15 @@ int main(int argc, char **argv) {
     return usage_error(std::string("--benchmark_out_format=") + out_format +
                        ": zbuf-bench writes --benchmark_out as JSON only");
   if (out_path && !*out_path) return usage_error("--benchmark_out: an empty file name");
+  // The file is checked now, and written if a signal comes before the first row (loading an implementation
+  // can take seconds: a CUDA context, an interpreter).
+  static zbuf_bench::JsonFile file;
+  bool with_file = out_path && !list_rows && !opt.placement_only;
+  if (with_file) {
+    std::string why;
+    if (!file.Open(out_path, &why)) return usage_error(why);
+    zbuf_bench_stop_on_signal(on_early_signal, &file);
+  }
 
   zbuf_bench_env *env = nullptr;
   int rc = zbuf_bench_env_init(&opt, &env);
@@ -388,15 +405,6 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  static zbuf_bench::JsonFile file;
-  bool with_file = out_path && !list_rows;
-  if (with_file) {
-    std::string why;
-    if (!file.Open(out_path, &why)) {
-      zbuf_bench_env_free(env);
-      return usage_error(why);
-    }
-  }
   mark_selected(&plan);
   zbuf_bench_budget_init(&settings);
   zbuf_bench_stop_set_deadline(zbuf_bench_budget_deadline());
@@ -450,9 +458,14 @@ int main(int argc, char **argv) {
     else
       std::fprintf(stderr, "zbuf-bench: %zu cases, implementation %s, no budget\n", plan.n, opt.impl_spec);
   }
-  benchmark::RunSpecifiedBenchmarks(run->display(), run->file_reporter());
+  size_t matched = benchmark::RunSpecifiedBenchmarks(run->display(), run->file_reporter());
+  if (matched == 0 && !list_rows) run->NothingMatched();
   // From here a signal only ends the process: the file is complete.
   zbuf_bench_stop_on_signal(nullptr, nullptr);
+  if (matched == 0) {
+    zbuf_bench_env_free(env);
+    return usage_error("no row matches --benchmark_filter (--list-rows lists them)");
+  }
   bool wrote = list_rows || run->Summary();
   benchmark::Shutdown();
   int failed = zbuf_bench_had_error();
