@@ -159,9 +159,10 @@ zbuf_bench_case *zbuf_bench_plan_add(zbuf_bench_plan *plan, const zbuf_bench_cas
 
 /** The sizes of the headline rows: transfers of every direction and memory kind, near the GPU (or on the
  * host's first node), each beside its raw baseline. They are planned first, so that a budget cuts the sweep,
- * not them. Sizes outside --min-size/--max-size are not swept, so not headline rows either. */
+ * not them. 16 MiB is where the reference's speed goals start (docs/performance.md). Sizes outside
+ * --min-size/--max-size are not swept, so not headline rows either. */
 #define ZBUF_BENCH_HEADLINE_SIZES \
-  { (size_t)4 << 10, (size_t)1 << 20, (size_t)64 << 20, (size_t)1 << 30 }
+  { (size_t)4 << 10, (size_t)1 << 20, (size_t)16 << 20, (size_t)64 << 20, (size_t)1 << 30 }
 
 /* ---- the machine and the implementation, once per process (plan.c) ---- */
 typedef struct zbuf_bench_env zbuf_bench_env;

@@ -30,7 +30,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_bench_json  # noqa: E402
 
-HEADLINE_SIZES = ("4KiB", "1MiB", "64MiB", "1GiB")
+HEADLINE_SIZES = ("4KiB", "1MiB", "16MiB", "64MiB", "1GiB")
 PROGRESS = re.compile(r"^\[zbuf-bench (\d+)/(\d+)\] \d+ s elapsed, ETA \d+ s  (\S+)  ~\d+\.\d s$")
 
 
