@@ -192,9 +192,9 @@ bool RunState::Summary() {
   }
   if (headline)
     std::fprintf(stderr,
-                 "zbuf-bench: WARNING: %zu headline rows did not fit in the budget (first: %s); the JSON "
+                 "zbuf-bench: WARNING: %zu headline row%s did not fit in the budget (first: %s); the JSON "
                  "context lists them (zbuf_bench_headline_left_out): give a larger --budget\n",
-                 headline, first.c_str());
+                 headline, headline == 1 ? "" : "s", first.c_str());
   return file_ok_;
 }
 
