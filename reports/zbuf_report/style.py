@@ -1,5 +1,7 @@
 """What the plots share: status colours and ranking, units, and the rule that fixes every figure's pixel size."""
 
+import struct
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -83,10 +85,15 @@ def fmt_ratio(x):
 
 
 def save(fig, path):
-    """Writes the figure at its exact size and closes it; returns (width, height) in pixels."""
+    """Writes the figure and closes it; returns (width, height) in pixels as written. They are read back from
+    the PNG header (bytes 16-24 of the IHDR chunk), since matplotlib releases round figsize x DPI differently
+    (3.6 writes 509 pixels where 3.11 writes 510)."""
     import matplotlib.pyplot as plt
 
     fig.savefig(path, dpi=DPI)
-    w, h = fig.get_size_inches()
     plt.close(fig)
-    return int(round(w * DPI)), int(round(h * DPI))
+    with open(path, "rb") as f:
+        header = f.read(24)
+    if header[:8] != b"\x89PNG\r\n\x1a\n" or header[12:16] != b"IHDR":
+        raise ValueError(f"{path}: matplotlib did not write a PNG")
+    return struct.unpack(">II", header[16:24])
