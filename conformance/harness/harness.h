@@ -170,6 +170,8 @@ typedef struct conform__run {
   char start_time[32]; /* ISO 8601 UTC */
   double duration_s;
   const char *command_name; /* how to spell zbuf-conform in repro lines */
+  const char *load_error;   /* the implementation did not start: why (then no test ran) */
+  const char *load_status;  /* its status name, e.g. "EUNSUPPORTED" */
   size_t entry_calls;       /* processes that called the entry: probe, workers, tests alone */
   size_t workers;           /* workers started */
   size_t reruns;            /* tests rerun alone after a failure in a shared worker */

@@ -89,8 +89,9 @@ static void on_load_timeout(int sig) {
   _exit(2);
 }
 
-/* Decides from the probe whether the run can go on; returns 0 to go on, or an exit status. */
-static int judge_probe(const conform__run *run) {
+/* Decides from the probe whether the run can go on; returns 0 to go on, or 2 with the reason in run->load_error
+ * and run->load_status (printed, and recorded in the JSON). */
+static int judge_probe(conform__run *run) {
   const conform__impl_info *in = &run->info;
   const char *spec = run->spec->text;
   if (!in->reported) {
@@ -98,6 +99,7 @@ static int judge_probe(const conform__run *run) {
     return 0;
   }
   int st = in->entry_status;
+  const char *message = in->entry_message[0] ? in->entry_message : "(no message)";
   if (!conform_status_known(st)) {
     fprintf(stderr,
             "zbuf-conform: warning: %s: the entry returned status %d, outside the known set; every test "
@@ -105,19 +107,17 @@ static int judge_probe(const conform__run *run) {
             spec, st);
     return 0;
   }
-  if (st == ZBUF_EUNSUPPORTED) {
-    fprintf(stderr, "zbuf-conform: %s refused to start (EUNSUPPORTED): %s\n", spec,
-            in->entry_message[0] ? in->entry_message : "(no message)");
-    return 2;
-  }
   if (st == ZBUF_ENODEV) {
     fprintf(stderr, "zbuf-conform: note: %s has no usable device here (%s); its tests will SKIP\n", spec,
             in->entry_message);
     return 0;
   }
   if (st != ZBUF_OK) {
-    fprintf(stderr, "zbuf-conform: %s: the entry failed with %s: %s\n", spec, conform_status_name(st),
-            in->entry_message[0] ? in->entry_message : "(no message)");
+    run->load_status = conform_status_name(st);
+    run->load_error = conform__strdup(message);
+    fprintf(stderr, "zbuf-conform: %s %s (%s): %s\n", spec,
+            st == ZBUF_EUNSUPPORTED ? "refused to start" : "did not start: the entry failed", run->load_status,
+            message);
     return 2;
   }
   if (in->table_null) {
@@ -127,10 +127,10 @@ static int judge_probe(const conform__run *run) {
     return 0;
   }
   if (in->abi_version != ZBUF_IMPL_ABI_VERSION) {
-    fprintf(stderr,
-            "zbuf-conform: %s refused: its table is for ABI version %u, zbuf-conform speaks ABI version "
-            "%u\n",
-            spec, in->abi_version, (unsigned)ZBUF_IMPL_ABI_VERSION);
+    run->load_status = "ABI";
+    run->load_error = conform__printf("its table is for ABI version %u, zbuf-conform speaks ABI version %u",
+                                      in->abi_version, (unsigned)ZBUF_IMPL_ABI_VERSION);
+    fprintf(stderr, "zbuf-conform: %s refused: %s\n", spec, run->load_error);
     return 2;
   }
   return 0;
@@ -260,7 +260,12 @@ int main(int argc, char **argv) {
 
   conform__run_probe(&run);
   int refused = judge_probe(&run);
-  if (refused) return refused;
+  if (refused) {
+    /* Not starting is a result too (a module a release lacks is the migration itself): recorded, no tests. */
+    run.n = 0;
+    if (json && conform__write_json(&run, json, msg, sizeof msg) != 0) fprintf(stderr, "zbuf-conform: %s\n", msg);
+    return refused;
+  }
   char caps[256];
   printf(
       "TAP version 13\n# zbuf-conform %s: %s = %s %s (%s); capabilities %s; prototype buffer=%s "

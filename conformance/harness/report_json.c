@@ -1,5 +1,6 @@
 /* zbuf-conform: machine-readable results (schema zbuf-conform/1, written with cJSON) and the `diff`
- * subcommand that compares two such files, for migration checks between implementations or versions. */
+ * subcommand that compares two such files (statuses, messages, tests on one side, per clause), for migration
+ * checks between implementations or versions. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -87,6 +88,12 @@ int conform__write_json(const conform__run *run, const char *path, char *msg, si
   cJSON_AddStringToObject(root, "start_time", run->start_time);
   cJSON_AddNumberToObject(root, "duration_s", run->duration_s);
   cJSON_AddNumberToObject(root, "timeout_s", run->timeout_s);
+  if (run->load_error) {
+    /* The implementation did not start: that is the result (a module a release does not have, say). */
+    cJSON *le = cJSON_AddObjectToObject(root, "load_error");
+    cJSON_AddStringToObject(le, "status", run->load_status ? run->load_status : "");
+    cJSON_AddStringToObject(le, "message", run->load_error);
+  }
   cJSON *exec = cJSON_AddObjectToObject(root, "execution");
   cJSON_AddStringToObject(exec, "mode", run->isolate ? "isolate" : "workers");
   cJSON_AddNumberToObject(exec, "jobs", run->jobs);
@@ -175,24 +182,59 @@ static cJSON *load_results(const char *path) {
   return root;
 }
 
-static const char *status_of(const cJSON *tests, const char *id) {
+static const cJSON *test_of(const cJSON *tests, const char *id) {
   const cJSON *t;
   cJSON_ArrayForEach(t, tests) {
     const cJSON *tid = cJSON_GetObjectItemCaseSensitive(t, "id");
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(t, "status");
-    if (cJSON_IsString(tid) && strcmp(tid->valuestring, id) == 0)
-      return cJSON_IsString(st) ? st->valuestring : "?";
+    if (cJSON_IsString(tid) && strcmp(tid->valuestring, id) == 0) return t;
   }
   return NULL;
 }
 
+static const char *field(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The first line of a message, at most 160 characters, for one-line listings. */
+static void first_line(const char *text, char *out, size_t size) {
+  size_t n = strcspn(text, "\n");
+  if (n > 160) n = 160;
+  snprintf(out, size, "%.*s", (int)n, text);
+}
+
+/* Per clause: how many tests changed status, changed message, or appear on one side only. */
+typedef struct clause_count {
+  char clause[64];
+  int status, message, only;
+} clause_count;
+
+static void count_clause(clause_count *counts, size_t *n, const char *clause, int status, int message,
+                         int only) {
+  size_t i = 0;
+  while (i < *n && strcmp(counts[i].clause, clause) != 0) i++;
+  if (i == *n) {
+    snprintf(counts[i].clause, sizeof counts[i].clause, "%s", clause);
+    (*n)++;
+  }
+  counts[i].status += status;
+  counts[i].message += message;
+  counts[i].only += only;
+}
+
+static const char diff_usage[] =
+    "usage: zbuf-conform diff [--messages] A.json B.json\n"
+    "Compares two zbuf-conform/1 result files: first every test whose status differs (CHANGED), then with\n"
+    "--messages every test whose status is the same but whose message differs (MESSAGE), then the tests in\n"
+    "only one file (ONLY-A, ONLY-B), then one line per clause that changed. A run whose implementation did\n"
+    "not load (it records load_error) is compared as such, not test by test. Exit 0 when nothing differs, 1\n"
+    "when something does, 2 on errors.\n";
+
 int conform__diff_main(int argc, char **argv) {
+  int messages = 0;
+  if (argc >= 1 && strcmp(argv[0], "--messages") == 0) messages = 1, argc--, argv++;
   if (argc != 2) {
-    fprintf(stderr,
-            "usage: zbuf-conform diff A.json B.json\n"
-            "Lists every test whose status differs between two zbuf-conform/1 result files, and tests "
-            "present in\n"
-            "only one. Exit 0 when none differ, 1 when some do, 2 on errors.\n");
+    fputs(diff_usage, stderr);
     return 2;
   }
   cJSON *a = load_results(argv[0]);
@@ -201,36 +243,74 @@ int conform__diff_main(int argc, char **argv) {
     cJSON_Delete(a);
     return 2;
   }
+  const char *spec_a = field(cJSON_GetObjectItemCaseSensitive(a, "impl"), "spec");
+  const char *spec_b = field(cJSON_GetObjectItemCaseSensitive(b, "impl"), "spec");
+  const cJSON *la = cJSON_GetObjectItemCaseSensitive(a, "load_error");
+  const cJSON *lb = cJSON_GetObjectItemCaseSensitive(b, "load_error");
+  int differ = 0;
+  if (la || lb) {
+    /* An implementation that did not load has no tests to compare: the load itself is the difference. */
+    if (la) printf("NOT-LOADED A: %s: %s\n", field(la, "status"), field(la, "message"));
+    if (lb) printf("NOT-LOADED B: %s: %s\n", field(lb, "status"), field(lb, "message"));
+    differ = !(la && lb && strcmp(field(la, "message"), field(lb, "message")) == 0);
+    printf("# diff %s (%s) vs %s (%s): %s\n", argv[0], spec_a, argv[1], spec_b,
+           differ ? "one did not load" : "neither loaded, for the same reason");
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    return differ;
+  }
   const cJSON *ta = cJSON_GetObjectItemCaseSensitive(a, "tests");
   const cJSON *tb = cJSON_GetObjectItemCaseSensitive(b, "tests");
-  int differ = 0;
+  size_t nclauses = 0;
+  clause_count *counts = calloc((size_t)cJSON_GetArraySize(ta) + (size_t)cJSON_GetArraySize(tb) + 1,
+                                sizeof *counts);
+  if (!counts) abort();
   const cJSON *t;
-  cJSON_ArrayForEach(t, ta) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(t, "status");
-    if (!cJSON_IsString(id) || !cJSON_IsString(st)) continue;
-    const char *other = status_of(tb, id->valuestring);
-    if (!other) {
-      printf("ONLY-A %s: %s\n", id->valuestring, st->valuestring);
-      differ = 1;
-    } else if (strcmp(other, st->valuestring) != 0) {
-      printf("CHANGED %s: %s -> %s\n", id->valuestring, st->valuestring, other);
-      differ = 1;
-    }
+  char la_line[200], lb_line[200];
+  cJSON_ArrayForEach(t, ta) { /* status changes */
+    const char *id = field(t, "id");
+    const cJSON *other = test_of(tb, id);
+    if (!other || strcmp(field(t, "status"), field(other, "status")) == 0) continue;
+    printf("CHANGED %s: %s -> %s\n", id, field(t, "status"), field(other, "status"));
+    count_clause(counts, &nclauses, field(t, "clause"), 1, 0, 0);
+    differ = 1;
+  }
+  cJSON_ArrayForEach(t, ta) { /* message changes under the same status */
+    const char *id = field(t, "id");
+    const cJSON *other = test_of(tb, id);
+    if (!other || strcmp(field(t, "status"), field(other, "status")) != 0 ||
+        strcmp(field(t, "message"), field(other, "message")) == 0)
+      continue;
+    count_clause(counts, &nclauses, field(t, "clause"), 0, 1, 0);
+    if (!messages) continue;
+    first_line(field(t, "message"), la_line, sizeof la_line);
+    first_line(field(other, "message"), lb_line, sizeof lb_line);
+    printf("MESSAGE %s [%s]: \"%s\" -> \"%s\"\n", id, field(t, "status"), la_line, lb_line);
+    differ = 1;
+  }
+  cJSON_ArrayForEach(t, ta) { /* tests in one file only */
+    if (test_of(tb, field(t, "id"))) continue;
+    printf("ONLY-A %s: %s\n", field(t, "id"), field(t, "status"));
+    count_clause(counts, &nclauses, field(t, "clause"), 0, 0, 1);
+    differ = 1;
   }
   cJSON_ArrayForEach(t, tb) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(t, "status");
-    if (!cJSON_IsString(id) || !cJSON_IsString(st)) continue;
-    if (!status_of(ta, id->valuestring)) {
-      printf("ONLY-B %s: %s\n", id->valuestring, st->valuestring);
-      differ = 1;
-    }
+    if (test_of(ta, field(t, "id"))) continue;
+    printf("ONLY-B %s: %s\n", field(t, "id"), field(t, "status"));
+    count_clause(counts, &nclauses, field(t, "clause"), 0, 0, 1);
+    differ = 1;
   }
-  const cJSON *sa = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "impl"), "spec");
-  const cJSON *sb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "impl"), "spec");
-  printf("# diff %s (%s) vs %s (%s): %s\n", argv[0], cJSON_IsString(sa) ? sa->valuestring : "?", argv[1],
-         cJSON_IsString(sb) ? sb->valuestring : "?", differ ? "statuses differ" : "same statuses");
+  for (size_t i = 0; i < nclauses; i++) {
+    const clause_count *c = &counts[i];
+    if (!c->status && !c->only && !messages) continue; /* message changes alone are listed with --messages */
+    printf("CLAUSE %s: %d status change%s, %d message change%s, %d test%s in one file only\n", c->clause,
+           c->status, c->status == 1 ? "" : "s", c->message, c->message == 1 ? "" : "s", c->only,
+           c->only == 1 ? "" : "s");
+  }
+  free(counts);
+  printf("# diff %s (%s) vs %s (%s): %s\n", argv[0], spec_a, argv[1], spec_b,
+         differ ? (messages ? "statuses or messages differ" : "statuses differ")
+                : (messages ? "same statuses and messages" : "same statuses"));
   cJSON_Delete(a);
   cJSON_Delete(b);
   return differ;

@@ -98,10 +98,10 @@ zbuf_status zbuf__py_copy_bytes(PyObject *bytes, void *dst, size_t dst_size, zbu
 PyObject *zbuf__py_hostmem_new(void *data, size_t size, zbuf_impl_release_fn release, void *ctx);
 void zbuf__py_hostmem_disarm(PyObject *mem);
 
-/* ---- pyadapter_buffer.c / pyadapter_ndbuffer.c: fill the operation table ---- */
+/* ---- pyadapter_buffer.c / pyadapter_ndbuffer.c: fill the operation table (every operation; the entry then
+ * drops those the prototype's classes cannot serve) ---- */
 void zbuf__py_buffer_ops(zbuf_impl *table);
-/** has_empty: whether the prototype's NDBuffer class has `empty` (zarr >= 3.1). */
-void zbuf__py_ndbuffer_ops(zbuf_impl *table, int has_empty);
+void zbuf__py_ndbuffer_ops(zbuf_impl *table);
 
 /** The instance behind a table. */
 #define ZBUF__PYSTATE(self) ((zbuf__pystate *)(self)->state)

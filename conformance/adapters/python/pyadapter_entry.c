@@ -219,14 +219,40 @@ static zbuf_status zbuf__py_set_default_prototype(const zbuf_impl *self, const z
   return st;
 }
 
+/* Every operation the adapter fills in, for zbuf__py_drop_ops. */
+#define ZBUF__PY_OPERATIONS(X)                                                                                 \
+  X(buffer_create_zero_length) X(buffer_from_bytes) X(buffer_wrap) X(buffer_from_buffer) X(buffer_info)         \
+  X(buffer_to_bytes) X(buffer_to_host) X(buffer_slice) X(buffer_set_slice) X(buffer_combine) X(buffer_equal)     \
+  X(ndbuffer_create) X(ndbuffer_empty) X(ndbuffer_from_host) X(ndbuffer_info) X(ndbuffer_to_bytes)              \
+  X(ndbuffer_to_host) X(ndbuffer_to_device) X(ndbuffer_as_scalar) X(ndbuffer_reshape) X(ndbuffer_squeeze)       \
+  X(ndbuffer_astype) X(ndbuffer_transpose) X(ndbuffer_get_item) X(ndbuffer_set_item)                           \
+  X(ndbuffer_set_item_scalar) X(ndbuffer_fill) X(ndbuffer_copy) X(ndbuffer_all_equal_scalar)                    \
+  X(ndbuffer_all_equal) X(ndbuffer_to_dlpack) X(ndbuffer_from_dlpack)
+
+/* Sets to NULL the operations named in `names` (separated by spaces). Returns NULL, or the first name that is
+ * not an operation (the rest are left alone). Modifies names. */
+static const char *zbuf__py_drop_ops(zbuf_impl *t, char *names) {
+  for (char *name = strtok(names, " "); name != NULL; name = strtok(NULL, " ")) {
+#define ZBUF__PY_DROP(op)      \
+  if (strcmp(name, #op) == 0) { \
+    t->op = NULL;              \
+    continue;                  \
+  }
+    ZBUF__PY_OPERATIONS(ZBUF__PY_DROP)
+#undef ZBUF__PY_DROP
+    return name;
+  }
+  return NULL;
+}
+
 /* Builds the table for a loaded Instance. Needs the GIL. */
 static zbuf_status zbuf__py_build_table(const char *config, PyObject *instance, const zbuf_impl **out,
                                         zbuf_error *err) {
   PyObject *summary = PyObject_CallMethod(instance, "summary", NULL);
-  const char *version = NULL, *description = NULL, *why = NULL;
-  int bt, bi, nt, ni, has_empty, unusable;
-  if (summary == NULL || !PyArg_ParseTuple(summary, "ss(ii)(ii)pis", &version, &description, &bt, &bi, &nt,
-                                           &ni, &has_empty, &unusable, &why)) {
+  const char *version = NULL, *description = NULL, *why = NULL, *missing = NULL;
+  int bt, bi, nt, ni, unusable;
+  if (summary == NULL || !PyArg_ParseTuple(summary, "ss(ii)(ii)sis", &version, &description, &bt, &bi, &nt,
+                                           &ni, &missing, &unusable, &why)) {
     Py_XDECREF(summary);
     return zbuf__py_error_from_exception(err, "entry");
   }
@@ -242,9 +268,11 @@ static zbuf_status zbuf__py_build_table(const char *config, PyObject *instance, 
       snprintf(s->description, dsize, "%s%s%s", description, unusable ? "; unusable here: " : "",
                unusable ? why : "");
   }
+  char *missing_ops = zbuf__py_strdup(missing);
   Py_DECREF(summary);
-  if (t == NULL || s == NULL || s->name == NULL || s->version == NULL || s->description == NULL) {
+  if (t == NULL || s == NULL || missing_ops == NULL || s->name == NULL || s->version == NULL || s->description == NULL) {
     free(t);
+    free(missing_ops);
     zbuf__py_free_state(s);
     return zbuf__py_error(err, ZBUF_ENOMEM, "entry: out of memory for the table");
   }
@@ -276,9 +304,18 @@ static zbuf_status zbuf__py_build_table(const char *config, PyObject *instance, 
   t->default_prototype = zbuf__py_default_prototype;
   t->set_default_prototype = zbuf__py_set_default_prototype;
   zbuf__py_buffer_ops(t);
-  zbuf__py_ndbuffer_ops(t, has_empty);
-  *out = t;
-  return ZBUF_OK;
+  zbuf__py_ndbuffer_ops(t);
+  /* Operations the prototype's classes cannot serve (a method that release lacks) are absent: UNSUPPORTED. */
+  const char *unknown = zbuf__py_drop_ops(t, missing_ops);
+  zbuf_status st = ZBUF_OK;
+  if (unknown != NULL) {
+    st = zbuf__py_error(err, ZBUF_EINTERNAL, "entry: the Python half names an unknown operation %.64s", unknown);
+    zbuf__py_shutdown(t);
+  } else {
+    *out = t;
+  }
+  free(missing_ops);
+  return st;
 }
 
 /** The plugin's entry symbol (ZBUF_IMPL_ENTRY_SYMBOL): config is "MODULE:ATTRIBUTE" naming a BufferPrototype

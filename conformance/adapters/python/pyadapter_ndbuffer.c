@@ -431,10 +431,9 @@ static zbuf_status zbuf__py_nd_from_dlpack(const zbuf_impl *self, DLManagedTenso
   return st;
 }
 
-void zbuf__py_ndbuffer_ops(zbuf_impl *t, int has_empty) {
+void zbuf__py_ndbuffer_ops(zbuf_impl *t) {
   t->ndbuffer_create = zbuf__py_nd_create;
-  /* NDBuffer.empty arrived in zarr 3.1; without it the operation is absent (UNSUPPORTED), not emulated. */
-  t->ndbuffer_empty = has_empty ? zbuf__py_nd_empty : NULL;
+  t->ndbuffer_empty = zbuf__py_nd_empty;
   t->ndbuffer_from_host = zbuf__py_nd_from_host;
   t->ndbuffer_info = zbuf__py_nd_info;
   t->ndbuffer_to_bytes = zbuf__py_nd_to_bytes;

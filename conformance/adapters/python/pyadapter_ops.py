@@ -217,8 +217,18 @@ def _resolve(spec):
     try:
         obj = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ValueError(f"cannot import {module_name!r} with {sys.executable} (prefix {sys.prefix}): "
-                         f"{_exception_name(exc)}: {exc}; set ZBUF_PYTHON to a venv made by scripts/setup-zarr")
+        package = module_name.partition(".")[0]
+        try:
+            top = importlib.import_module(package)
+        except ImportError:
+            raise ValueError(f"cannot import {module_name!r} with {sys.executable} (prefix {sys.prefix}): "
+                             f"{_exception_name(exc)}: {exc}; set ZBUF_PYTHON to a venv made by "
+                             f"scripts/setup-zarr") from exc
+        # The package is there but this release has no such module (zarr.buffer before 3.1): a result about
+        # the release, the API migration itself, not a broken environment.
+        raise NotImplementedError(f"module {module_name} not importable in {package} "
+                                  f"{getattr(top, '__version__', '(unknown version)')}: "
+                                  f"{_exception_name(exc)}: {exc}") from exc
     for part in attr.split("."):
         obj = getattr(obj, part)
     # default_buffer_prototype is a function returning the prototype; a prototype is a (buffer, nd_buffer) pair.
@@ -254,6 +264,56 @@ def _guess_device(proto, exc):
     return (KDLCUDA, 0) if gpu else (KDLCPU, 0)
 
 
+# The Zarr methods each ABI operation calls, as (class, method): "buffer" is the prototype's Buffer class,
+# "nd" its NDBuffer class. An operation is absent when one of them is; a tuple of alternatives is absent when
+# all are (combine: Buffer.combine, or `+` before it existed).
+_OPERATION_NEEDS = {
+    "buffer_create_zero_length": [("buffer", "create_zero_length")],
+    "buffer_from_bytes": [("buffer", "from_bytes")],
+    "buffer_wrap": [("buffer", "from_array_like")],
+    "buffer_from_buffer": [("buffer", "from_buffer")],
+    "buffer_info": [("buffer", "as_array_like")],
+    "buffer_to_bytes": [("buffer", "to_bytes")],
+    "buffer_to_host": [("buffer", "as_numpy_array")],
+    "buffer_slice": [("buffer", "__getitem__")],
+    "buffer_set_slice": [("buffer", "__setitem__"), ("buffer", "as_array_like")],
+    "buffer_combine": [("buffer", ("combine", "__add__"))],
+    "ndbuffer_create": [("nd", "create")],
+    "ndbuffer_empty": [("nd", "empty")],
+    "ndbuffer_from_host": [("nd", "from_numpy_array")],
+    "ndbuffer_info": [("nd", "as_ndarray_like")],
+    "ndbuffer_to_bytes": [("nd", "as_numpy_array")],
+    "ndbuffer_to_host": [("nd", "as_numpy_array")],
+    "ndbuffer_to_device": [("nd", "from_ndarray_like"), ("nd", "as_ndarray_like")],
+    "ndbuffer_as_scalar": [("nd", "as_scalar")],
+    "ndbuffer_reshape": [("nd", "reshape")],
+    "ndbuffer_squeeze": [("nd", "squeeze")],
+    "ndbuffer_astype": [("nd", "astype")],
+    "ndbuffer_transpose": [("nd", "transpose")],
+    "ndbuffer_get_item": [("nd", "__getitem__")],
+    "ndbuffer_set_item": [("nd", "__setitem__")],
+    "ndbuffer_set_item_scalar": [("nd", "__setitem__")],
+    "ndbuffer_fill": [("nd", "fill")],
+    "ndbuffer_copy": [("nd", "copy")],
+    "ndbuffer_all_equal_scalar": [("nd", "all_equal")],
+    "ndbuffer_all_equal": [("nd", "all_equal"), ("nd", "as_ndarray_like")],
+    "ndbuffer_to_dlpack": [("nd", "as_ndarray_like")],
+    "ndbuffer_from_dlpack": [("nd", "from_ndarray_like")],
+}
+
+
+def missing_operations(proto):
+    """The ABI operations the prototype's classes cannot serve (a release without NDBuffer.empty, or without
+    NDBuffer.as_scalar, say), in table order."""
+    classes = {"buffer": proto.buffer, "nd": proto.nd_buffer}
+
+    def has(kind, names):
+        names = names if isinstance(names, tuple) else (names,)
+        return any(hasattr(classes[kind], name) for name in names)
+
+    return [op for op, needs in _OPERATION_NEEDS.items() if not all(has(k, n) for k, n in needs)]
+
+
 class Instance:
     """One adapter instance: a loaded prototype and the answers the C half needs to build its table."""
 
@@ -276,10 +336,11 @@ class Instance:
             status = ENODEV if classify(exc) == EDEVICE else EUNSUPPORTED
             self.unusable = (status, f"{spec} cannot make buffers here: {_exception_name(exc)}: {exc}")
             self.buffer_device = self.nd_device = device
-        # Operations Zarr gained over time; the C half leaves a missing one NULL (UNSUPPORTED), except combine,
-        # which 3.0 spells `a + b` (see buffer_combine).
-        self.has_empty = hasattr(self.proto.nd_buffer, "empty")
+        # Operations Zarr gained over time: an ABI operation whose Zarr methods the prototype's classes lack
+        # is left NULL by the C half (UNSUPPORTED), never failed; combine falls back on `a + b`, which is how
+        # releases before Buffer.combine concatenate (see buffer_combine).
         self.has_combine = hasattr(self.proto.buffer, "combine")
+        self.missing_ops = missing_operations(self.proto)
         self.version = f"zarr {_versions()}"
         self.description = (f"{spec}: Buffer={_qualified(self.proto.buffer)} "
                             f"NDBuffer={_qualified(self.proto.nd_buffer)}; zarr {_versions()}, "
@@ -290,7 +351,8 @@ class Instance:
 
     def summary(self):
         unusable = self.unusable or (OK, "")
-        return (self.version, self.description, self.buffer_device, self.nd_device, self.has_empty) + unusable
+        return (self.version, self.description, self.buffer_device, self.nd_device,
+                " ".join(self.missing_ops)) + unusable
 
     def device_check(self, device_type, device_id):
         """(status, message) for device_check: the probe's failure when the prototype is unusable here."""

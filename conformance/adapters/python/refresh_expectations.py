@@ -53,7 +53,7 @@ REASONS = {
     },
     "py-zarr3.0-core-cpu": {
         "ND-SEM-015": "zarr 3.0 NDBuffer.all_equal compares a zero fill value by value (-0.0 == +0.0); the "
-                      "bit-pattern comparison came in 3.1.0",
+                      "bit-pattern comparison came in 3.1.2",
         "ND-SEM-017[zeros-bitwise]": "zarr 3.0 compares by value, so an array of -0.0 equals an array of +0.0",
         "ND-THREAD-002[cpu]": "harness test bug: threads_nd.c calls ndbuffer_empty without CONFORM_NEED_OP; zarr "
                               "3.0 has no NDBuffer.empty, so the adapter's entry is NULL",

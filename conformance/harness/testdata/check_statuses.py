@@ -5,7 +5,8 @@ For the worker processes it can also check one test's status, the number of entr
 which tests it named order-dependent.
 
 usage: check_statuses.py --exit N --count N [--allow STATUS[,STATUS...]] [--status ID=STATUS]...
-                         [--entry-calls N] [--order-dependent ID]... --json FILE -- COMMAND [ARG...]
+                         [--entry-calls N] [--order-dependent ID]... [--load-error TEXT]
+                         --json FILE -- COMMAND [ARG...]
 The command must write FILE (pass --json FILE to zbuf-conform too). Exit 0 when all checks hold."""
 import argparse
 import json
@@ -25,6 +26,8 @@ def main():
     p.add_argument("--status", action="append", default=[], metavar="ID=STATUS",
                    help="the status one test must have (repeatable)")
     p.add_argument("--entry-calls", type=int, help="entry calls the run must report making")
+    p.add_argument("--load-error", metavar="TEXT",
+                   help="the run must record that the implementation did not load, with TEXT in the reason")
     p.add_argument("--order-dependent", action="append", default=[], metavar="ID",
                    help="a test the run must name order-dependent (repeatable); none other may be named")
     p.add_argument("--json", required=True, help="the report the command writes")
@@ -73,6 +76,9 @@ def main():
         seen = by_id.get(tid, {}).get("status")
         if seen != want:
             problems.append(f"{tid}: status {seen}, expected {want}")
+    load_error = report.get("load_error")
+    if a.load_error is not None and (not load_error or a.load_error not in load_error.get("message", "")):
+        problems.append(f"load_error {load_error!r}, expected one saying {a.load_error!r}")
     execution = report.get("execution", {})
     if a.entry_calls is not None and execution.get("entry_calls") != a.entry_calls:
         problems.append(f"entry calls {execution.get('entry_calls')}, expected {a.entry_calls}")

@@ -20,3 +20,21 @@ class NDBuffer(cpu.NDBuffer):
 
 
 prototype = BufferPrototype(buffer=Buffer, nd_buffer=NDBuffer)
+
+
+class _WithoutAsScalar(type(cpu.NDBuffer)):
+    """Hides NDBuffer.as_scalar, as releases before zarr 3.0.7 lack it."""
+
+    def __getattribute__(cls, name):
+        if name == "as_scalar":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+class OldNDBuffer(cpu.NDBuffer, metaclass=_WithoutAsScalar):
+    pass
+
+
+# `py:user_prototype:without_as_scalar`: an NDBuffer class without as_scalar (the adapter must report the
+# operation absent, UNSUPPORTED, rather than FAIL it).
+without_as_scalar = BufferPrototype(buffer=cpu.Buffer, nd_buffer=OldNDBuffer)
