@@ -25,7 +25,7 @@ SCRIPT = os.environ.get("ZBUF_REPORT_SCRIPT", os.path.join(REPORTS, "..", "scrip
 sys.path.insert(0, REPORTS)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from zbuf_report import load, matrix, migration, style, throughput  # noqa: E402
+from zbuf_report import history, load, matrix, migration, style, throughput  # noqa: E402
 
 
 def run_report(*args):
@@ -271,3 +271,56 @@ class Script(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class History(unittest.TestCase):
+    """The behaviour history of scripts/history: the timeline, the changes at the release where they happen, a
+    release that did not load, and its section in the report."""
+
+    RUNS = [("3.0.0", None),
+            ("3.0.1", [{"clause": "ND-SEM-015", "status": "FAIL"}, {"clause": "ND-SEM-015", "status": "PASS"},
+                       {"clause": "BUF-SEM-001", "status": "PASS"}]),
+            ("3.1.0", [{"clause": "ND-SEM-015", "status": "PASS"}, {"clause": "BUF-SEM-001", "status": "PASS"}])]
+
+    def test_timeline_cells_and_changes(self):
+        cells, changes = history.timeline(self.RUNS)
+        self.assertEqual(list(cells), ["BUF-SEM-001", "ND-SEM-015"])
+        self.assertEqual(cells["ND-SEM-015"], [history.NOT_LOADED, "FAIL", "PASS"])
+        self.assertIn({"version": "3.1.0", "previous": "3.0.1", "clause": "ND-SEM-015", "before": "FAIL",
+                       "after": "PASS"}, changes)
+        self.assertEqual(sum(1 for c in changes if c["version"] == "3.1.0"), 1)
+        self.assertEqual(sum(1 for c in changes if c["version"] == "3.0.1"), 2)  # both clauses start loading
+
+    def test_report_section_and_heat_map(self):
+        cells, changes = history.timeline(self.RUNS)
+        doc = {"schema": history.SCHEMA, "package": "zarr", "impl": "py:zarr.buffer.cpu:buffer_prototype",
+               "fallback": None, "timeline": cells, "changes": changes,
+               "versions": [{"version": v, "yanked": False, "spec": "py:zarr.buffer.cpu:buffer_prototype",
+                             "result": None, "primary_load_error": None,
+                             "load_error": "module zarr.buffer.cpu not importable" if t is None else None}
+                            for v, t in self.RUNS]}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "history.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            rc, out, err = run_report("--history", path, "--out", os.path.join(tmp, "out"), "--quiet")
+            self.assertEqual(rc, 0, err)
+            with open(os.path.join(tmp, "out", "summary.md")) as f:
+                summary = f.read()
+            self.assertIn("ND-SEM-015", summary)
+            self.assertIn("FAIL -> PASS", summary)
+            self.assertIn("module zarr.buffer.cpu not importable", summary)
+            with open(os.path.join(tmp, "out", "report.json")) as f:
+                images = json.load(f)["images"]
+            self.assertEqual(len(images), 1)
+            self.assertEqual(png_size(os.path.join(tmp, "out", images[0]["file"])),
+                             (images[0]["width"], images[0]["height"]))
+
+    def test_not_a_history_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "h.json")
+            with open(path, "w") as f:
+                f.write('{"schema": "zbuf-conform/1"}')
+            rc, _, err = run_report("--history", path, "--out", tmp)
+            self.assertEqual(rc, 2)
+            self.assertIn("not a zbuf-history/1 file", err)

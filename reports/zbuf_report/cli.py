@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-from . import __version__, content, html, markdown, migration
+from . import __version__, content, history, html, markdown, migration
 from .load import ReportError, load_dir, load_file
 from .results import ConformResult
 
@@ -31,10 +31,13 @@ exit status: 0 written; 2 usage error or unreadable input (one line naming the f
 def _parser():
     ap = argparse.ArgumentParser(prog="report", description=DESCRIPTION, epilog=EPILOG,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--in", dest="inp", metavar="DIR", required=True, help="folder of result JSON files")
+    ap.add_argument("--in", dest="inp", metavar="DIR", help="folder of result JSON files")
     ap.add_argument("--out", metavar="DIR", required=True, help="folder to write the report into (created)")
     ap.add_argument("--diff", nargs=2, metavar=("A.json", "B.json"), action="append", default=[],
                     help="also compare these two zbuf-conform results (before, after); repeatable")
+    ap.add_argument("--history", metavar="FILE", action="append", default=[],
+                    help="a behaviour history (history.json of scripts/history): its heat-map and the changes per "
+                         "release; repeatable")
     ap.add_argument("--contract", metavar="FILE", default=None,
                     help="CONTRACT.md for clause titles (default: the checkout's conformance/contract/CONTRACT.md)")
     ap.add_argument("--title", default="zbuf report", help="page title")
@@ -55,9 +58,22 @@ def contract_titles(path):
     return dict(re.findall(r"^### ([A-Z]+-[A-Z]+-\d+): (.+)$", text, flags=re.M))
 
 
+def load_history(path):
+    """A history.json of scripts/history (schema zbuf-history/1)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ReportError(path, "cannot read the history: %s" % e)
+    if not isinstance(doc, dict) or doc.get("schema") != history.SCHEMA or not isinstance(doc.get("timeline"), dict):
+        raise ReportError(path, "not a %s file" % history.SCHEMA)
+    return doc
+
+
 def run(opt):
     notes = []
-    conform, bench = load_dir(opt.inp, notes)
+    conform, bench = load_dir(opt.inp, notes) if opt.inp else ([], [])
+    histories = [load_history(p) for p in opt.history]
     pairs = migration.pairs(conform)
     for a_path, b_path in opt.diff:
         pair = []
@@ -67,13 +83,13 @@ def run(opt):
                 raise ReportError(p, "--diff needs two zbuf-conform/1 results")
             pair.append(r)
         pairs.append(tuple(pair))
-    if not conform and not bench and not pairs:
-        raise ReportError(opt.inp, "no zbuf-conform or zbuf-bench result in this folder")
+    if not conform and not bench and not pairs and not histories:
+        raise ReportError(opt.inp or "--in", "no zbuf-conform or zbuf-bench result in this folder")
     try:
         os.makedirs(opt.out, exist_ok=True)
     except OSError as e:
         raise ReportError(opt.out, "cannot create the output folder: %s" % (e.strerror or e))
-    doc = content.build(opt.out, conform, bench, pairs, notes, contract_titles(opt.contract))
+    doc = content.build(opt.out, conform, bench, pairs, notes, contract_titles(opt.contract), histories)
     doc.title = opt.title
     written = []
     for name, text in (("index.html", html.render(doc)), ("summary.md", markdown.render(doc))):

@@ -6,7 +6,7 @@ output folder, as the sections that show them are built.
 import os
 import re
 
-from . import headline, latency, matrix, migration, style, throughput
+from . import headline, history, latency, matrix, migration, style, throughput
 
 
 class Section:
@@ -54,7 +54,7 @@ def _first_line(text, limit=160):
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
-def build(out_dir, conform, bench, diff_pairs, notes, contract_titles):
+def build(out_dir, conform, bench, diff_pairs, notes, contract_titles, histories=()):
     """Draws every plot into out_dir and returns the Document that shows them."""
     doc = Document("zbuf report")
 
@@ -74,7 +74,26 @@ def build(out_dir, conform, bench, diff_pairs, notes, contract_titles):
         sec = doc.section("migration", "Migration: status changes between two runs")
         for a, b in diff_pairs:
             _migration(sec, a, b, draw)
+    for h in histories:
+        _history(doc.section("history-" + _slug(h["package"] + "-" + h["impl"]),
+                             "Behaviour history of %s (%s)" % (h["package"], h["impl"])), h, draw, contract_titles)
     return doc
+
+
+def _history(sec, h, draw, titles):
+    name = "history-%s.png" % _slug(h["package"] + "-" + h["impl"])
+    size = draw(name, history.plot, h)
+    versions = h["versions"]
+    sec.p("%d releases, %s to %s; a cell is a clause's worst status in that release, outlined where it changed "
+          "from the release before. Rows: the %d clauses that changed." % (
+              len(versions), versions[0]["version"], versions[-1]["version"], len(history.changed_clauses(h))))
+    sec.image(name, "behaviour of %s by release" % h["package"], size)
+    loads = [[v["version"], v["primary_load_error"] or v["load_error"] or "", v["spec"]] for v in versions
+             if v["primary_load_error"] or v["load_error"]]
+    if loads:
+        sec.p("Releases where %s does not load (the result recorded, and the spec that ran instead):" % h["impl"])
+        sec.table(["release", "why", "ran"], [[a, _first_line(b), c] for a, b, c in loads])
+    sec.table(["release", "clause", "change"], history.summary_rows(h, titles) or [["-", "no change", "-"]])
 
 
 def _overview(sec, conform, bench, notes):
