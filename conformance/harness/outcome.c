@@ -85,8 +85,6 @@ void conform__frame_enter(conform__frame *f) {
 
 void conform__frame_leave(void) { frame = NULL; }
 
-int conform__in_frame(void) { return frame != NULL; }
-
 void conform__frame_take_pending(void) {
   if (frame && pending_outcome >= 0) {
     frame->outcome = pending_outcome;
