@@ -1,5 +1,7 @@
 /* zbuf-bench: host-to-host copies. The baseline is memcpy, on one thread and on every core of the near NUMA
  * node; the implementation's rows are the calls that copy host bytes (Buffer.from_bytes, Buffer.to_bytes).
+ * A second baseline, malloc + memcpy + free, is what a plain C caller pays for a copy into new memory, which
+ * is what from_bytes makes.
  * Memory sits on the near node, or on the far one with the threads still near (what a badly placed buffer
  * costs). Every thread copies its own slice of `size` bytes, so a row's bytes are `size` per iteration. */
 #define _POSIX_C_SOURCE 200809L
@@ -9,7 +11,7 @@
 
 #include "env.h"
 
-enum { OP_MEMCPY = 0, OP_FROM_BYTES = 1, OP_TO_BYTES = 2 };
+enum { OP_MEMCPY = 0, OP_FROM_BYTES = 1, OP_TO_BYTES = 2, OP_MALLOC_MEMCPY = 3 };
 
 /* What one thread keeps from one run of a case to the next: its slices and, for to_bytes, the
  * implementation's source buffer (allocated, filled and located once per case, not once per run). */
@@ -68,6 +70,32 @@ static void body_memcpy(zbuf_bench_state *st, zbuf_bench_case *c) {
   }
   double secs = zbuf_bench_now() - t0;
   if (zbuf_bench_check_once(st, c, k->src, k->dst, k->n, "memcpy") == 0)
+    zbuf_bench_report_rate(st, c, (double)iters * (double)k->n, secs);
+}
+
+static void body_malloc_memcpy(zbuf_bench_state *st, zbuf_bench_case *c) {
+  kept *k = slices(st, c);
+  if (!k) return;
+  int64_t iters = 0;
+  double t0 = 0;
+  int checked = 0;
+  while (zbuf_bench_keep_running(st)) {
+    if (iters++ == 0) t0 = zbuf_bench_now();
+    void *p = malloc(k->n);
+    if (!p) {
+      zbuf_bench_error(st, "malloc of %zu bytes failed", k->n);
+      return;
+    }
+    memcpy(p, k->src, k->n);
+    if (!checked) {
+      /* Keep the first copy for the check, so that the compiler cannot drop the pair as dead. */
+      memcpy(k->dst, p, k->n);
+      checked = 1;
+    }
+    free(p);
+  }
+  double secs = zbuf_bench_now() - t0;
+  if (zbuf_bench_check_once(st, c, k->src, k->dst, k->n, "malloc_memcpy") == 0)
     zbuf_bench_report_rate(st, c, (double)iters * (double)k->n, secs);
 }
 
@@ -140,14 +168,14 @@ static void body_to_bytes(zbuf_bench_state *st, zbuf_bench_case *c) {
 
 static void add(zbuf_bench_env *env, zbuf_bench_plan *plan, int op, zbuf_bench_where where, size_t size,
                 int threads) {
-  static const char *names[] = {"memcpy", "impl:buffer_from_bytes", "impl:buffer_to_bytes"};
-  static const zbuf_bench_body bodies[] = {body_memcpy, body_from_bytes, body_to_bytes};
+  static const char *names[] = {"memcpy", "impl:buffer_from_bytes", "impl:buffer_to_bytes", "malloc_memcpy"};
+  static const zbuf_bench_body bodies[] = {body_memcpy, body_from_bytes, body_to_bytes, body_malloc_memcpy};
   char sz[24];
   zbuf_bench_case c;
   memset(&c, 0, sizeof c);
   c.body = bodies[op];
   c.op = op;
-  c.impl = op == OP_MEMCPY ? NULL : env->impl;
+  c.impl = op == OP_MEMCPY || op == OP_MALLOC_MEMCPY ? NULL : env->impl;
   c.size = size;
   c.threads = threads;
   c.dir = ZBUF_BENCH_H2H;
@@ -156,7 +184,7 @@ static void add(zbuf_bench_env *env, zbuf_bench_plan *plan, int op, zbuf_bench_w
   zbuf_bench_place_case(env, &c, where, threads);
   zbuf_bench_size_name(size, sz);
   snprintf(c.name, sizeof c.name, "H2H/%s/%s/%s", names[op], zbuf_bench_where_name(where), sz);
-  if (op != OP_MEMCPY) {
+  if (op != OP_MEMCPY && op != OP_MALLOC_MEMCPY) {
     char base[ZBUF_BENCH_NAME_MAX];
     snprintf(base, sizeof base, "H2H/memcpy/%s/%s", zbuf_bench_where_name(where), sz);
     zbuf_bench_case_key(base, threads, c.baseline);
@@ -172,6 +200,7 @@ void zbuf_bench_plan_host_copies(zbuf_bench_env *env, zbuf_bench_plan *plan) {
     for (int k = 0; k < env->nsizes; k++) {
       size_t size = env->sizes[k];
       add(env, plan, OP_MEMCPY, wheres[w], size, 1);
+      add(env, plan, OP_MALLOC_MEMCPY, wheres[w], size, 1);
       if (multi) add(env, plan, OP_MEMCPY, wheres[w], size, env->all_threads);
       if (!env->impl_host) continue;
       if (!ZBUF_BENCH_HAS(env->impl, buffer_from_bytes) || !ZBUF_BENCH_HAS(env->impl, buffer_to_bytes) ||

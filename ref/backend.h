@@ -16,7 +16,8 @@ typedef struct zbuf__backend {
   zbuf_status (*check)(zbuf_device device, zbuf_error *err);
   /* Fresh memory of size > 0 bytes; the dispatcher has already done fault injection and size 0. */
   zbuf_status (*alloc)(zbuf_device device, size_t size, void **out, zbuf_error *err);
-  void (*free)(zbuf_device device, void *p);
+  /* Memory from alloc, with the size it was asked for (what a pool needs to keep it). */
+  void (*free)(zbuf_device device, void *p, size_t size);
   /* n > 0 bytes between two spaces of which at least one belongs to this backend (memmove semantics within
    * one space). */
   zbuf_status (*copy)(void *dst, zbuf_device dst_dev, const void *src, zbuf_device src_dev, size_t n,

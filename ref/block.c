@@ -62,7 +62,7 @@ void zbuf__block_release(zbuf__block *b) {
   /* acq_rel: every other holder's writes happen-before the free done by the last one. */
   if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
   if (b->owned)
-    zbuf__mem_free(b->device, b->data);
+    zbuf__mem_free(b->device, b->data, b->size);
   else if (b->release != NULL)
     b->release(b->data, b->release_ctx);
   zbuf__stats_add(-1, -(int64_t)b->size, 0);

@@ -81,11 +81,11 @@ zbuf_status zbuf__mem_alloc(zbuf_device device, size_t size, void **out, zbuf_er
   return be->alloc(device, size, out, err);
 }
 
-void zbuf__mem_free(zbuf_device device, void *p) {
+void zbuf__mem_free(zbuf_device device, void *p, size_t size) {
   if (p == NULL) return;
   const zbuf__backend *be = zbuf__backend_for(device, NULL);
   /* Memory can only come from a backend this build has, so be is never NULL for a real pointer. */
-  if (be != NULL) be->free(device, p);
+  if (be != NULL) be->free(device, p, size);
 }
 
 zbuf_status zbuf__mem_copy(void *dst, zbuf_device dst_dev, const void *src, zbuf_device src_dev, size_t n,

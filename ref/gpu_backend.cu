@@ -37,37 +37,6 @@ extern "C" zbuf_status zbuf__cuda_error(int cuda_error, const char *what, zbuf_e
   return zbuf_error_set(err, st, "%s failed: %s (%s)", what, cudaGetErrorName(e), cudaGetErrorString(e));
 }
 
-extern "C" size_t zbuf__env_size(const char *name, size_t fallback) {
-  const char *s = getenv(name);
-  if (s == NULL || *s == '\0') return fallback;
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno != 0 || end == s) return fallback;
-  unsigned shift = 0;
-  switch (*end) {
-    case '\0': break;
-    case 'k':
-    case 'K':
-      shift = 10;
-      end++;
-      break;
-    case 'm':
-    case 'M':
-      shift = 20;
-      end++;
-      break;
-    case 'g':
-    case 'G':
-      shift = 30;
-      end++;
-      break;
-    default: return fallback;
-  }
-  if (*end != '\0' || v > (SIZE_MAX >> shift)) return fallback;
-  return (size_t)(v << shift);
-}
-
 /* ---- streams ---- */
 
 static thread_local cudaStream_t tls_stream = nullptr;
@@ -251,7 +220,8 @@ static zbuf_status cuda_alloc(zbuf_device device, size_t size, void **out, zbuf_
   return device_alloc((int)device.id, size, out, err);
 }
 
-static void cuda_free(zbuf_device device, void *p) {
+static void cuda_free(zbuf_device device, void *p, size_t size) {
+  (void)size;
   if (device.type == ZBUF_DEVICE_CUDA_HOST)
     zbuf__pinned_free(p);
   else

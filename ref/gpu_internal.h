@@ -22,10 +22,6 @@ zbuf_status zbuf__cuda_error(int cuda_error, const char *what, zbuf_error *err);
  * zbuf_cuda_set_stream, else cudaStreamPerThread. */
 void *zbuf__cuda_stream(void);
 
-/* A size from the environment variable `name` (a decimal number of bytes, optionally followed by K, M or G
- * for KiB, MiB, GiB); `fallback` when unset or unreadable. */
-size_t zbuf__env_size(const char *name, size_t fallback);
-
 /* Device memory from the backend's per-device pool, for temporaries of the backend itself: not counted in the
  * allocation stats and not subject to fault injection. Usable from any stream on return. */
 zbuf_status zbuf__cuda_device_alloc(int device, size_t size, void **out, zbuf_error *err);

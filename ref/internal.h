@@ -25,6 +25,26 @@ void *zbuf__calloc(size_t n, size_t size);
 void zbuf__free(void *p);                    /* NULL is a no-op */
 int zbuf__alloc_should_fail(zbuf_alloc_kind kind); /* counts one allocation of kind; 1 when it must fail */
 void zbuf__stats_add(int64_t blocks, int64_t bytes, int64_t handles);
+/* The host block pool (host_pool.c): large pageable blocks kept after free, so that their pages stay mapped.
+ * take: an idle block of at least `size` bytes (at most a quarter more), or NULL; fresh: new memory for a block
+ * of `size` (2 MiB aligned with huge-page advice from 2 MiB up), NULL when there is none; give: back to the
+ * pool, or to libc when it is small, over the cap or the slots are full (oldest idle blocks go first). */
+typedef struct zbuf__host_pool_stats {
+  size_t idle_bytes, cap, min_size;
+  uint64_t hits, misses;
+  int idle_blocks;
+} zbuf__host_pool_stats;
+size_t zbuf__host_pool_min(void);
+void *zbuf__host_pool_take(size_t size);
+void *zbuf__host_pool_fresh(size_t size);
+void zbuf__host_pool_give(void *p, size_t size);
+zbuf__host_pool_stats zbuf__host_pool_stats_get(void);
+void zbuf__host_pool_set_cap(size_t cap); /* also gives back every idle block */
+void zbuf__host_pool_trim(void);          /* gives back every idle block */
+
+/* A size from the environment variable `name` (a decimal number of bytes, optionally followed by K, M or G
+ * for KiB, MiB, GiB); `fallback` when unset or unreadable (env.c). */
+size_t zbuf__env_size(const char *name, size_t fallback);
 
 /* ---- memory blocks (block.c) ----
  * A reference-counted run of memory in one space. Buffers, NDBuffers and DLPack exports hold references;
@@ -50,7 +70,7 @@ void zbuf__block_release(zbuf__block *b); /* NULL is a no-op */
 /* ---- backends (device.c, cpu_backend.c, gpu_backend.cu) ----
  * Raw memory operations per memory space. Host backends use libc; the CUDA backend the runtime API. */
 zbuf_status zbuf__mem_alloc(zbuf_device device, size_t size, void **out, zbuf_error *err);
-void zbuf__mem_free(zbuf_device device, void *p);
+void zbuf__mem_free(zbuf_device device, void *p, size_t size); /* size as allocated */
 /* Copies n bytes between any two spaces (overlap allowed within one space: memmove semantics). */
 zbuf_status zbuf__mem_copy(void *dst, zbuf_device dst_dev, const void *src, zbuf_device src_dev, size_t n,
                            zbuf_error *err);

@@ -72,8 +72,8 @@ TEST(mem_alloc_cpu_gives_writable_memory_and_zero_gives_null) {
   ASSERT_OK(zbuf__mem_alloc(ZBUF_CPU, 32, &p, err), err);
   ASSERT(p != NULL);
   memset(p, 5, 32);
-  zbuf__mem_free(ZBUF_CPU, p);
-  zbuf__mem_free(ZBUF_CPU, NULL);
+  zbuf__mem_free(ZBUF_CPU, p, 32);
+  zbuf__mem_free(ZBUF_CPU, NULL, 0);
 }
 
 TEST(mem_alloc_unknown_or_missing_backend_fails_without_writing_out) {
@@ -99,7 +99,7 @@ TEST(mem_alloc_counts_host_allocations_for_fault_injection) {
   zbuf_testing_fail_allocation(1, ZBUF_ALLOC_DEVICE | ZBUF_ALLOC_PINNED);
   ASSERT_OK(zbuf__mem_alloc(ZBUF_CPU, 8, &p, err), err);
   ASSERT_INT_EQ(zbuf_testing_allocation_count(), 0);
-  zbuf__mem_free(ZBUF_CPU, p);
+  zbuf__mem_free(ZBUF_CPU, p, 8);
   zbuf_testing_fail_allocation(0, ZBUF_ALLOC_ANY);
 }
 

@@ -88,8 +88,8 @@ TEST(alloc_and_free_device_and_pinned_memory) {
     ASSERT_INT_EQ(cudaPointerGetAttributes(&a, h), cudaSuccess);
     ASSERT_INT_EQ(a.type, cudaMemoryTypeHost);
     memset(h, 0x5a, sizes[i]); /* pinned memory is host-addressable */
-    zbuf__mem_free(CUDA0, d);
-    zbuf__mem_free(PINNED, h);
+    zbuf__mem_free(CUDA0, d, sizes[i]);
+    zbuf__mem_free(PINNED, h, sizes[i]);
   }
   void *z = (void *)1;
   ASSERT_OK(zbuf__mem_alloc(CUDA0, 0, &z, err), err);
@@ -115,10 +115,10 @@ static void round_trip(size_t n, unsigned seed) {
   ASSERT_OK(zbuf__mem_copy(d3, CUDA0, pin, PINNED, n, err), err);   /* pinned -> device */
   ASSERT_OK(zbuf__mem_copy(dst, ZBUF_CPU, d3, CUDA0, n, err), err); /* device -> pageable */
   if (n) ASSERT_MEM_EQ(dst, src, n);
-  zbuf__mem_free(CUDA0, d1);
-  zbuf__mem_free(CUDA0, d2);
-  zbuf__mem_free(CUDA0, d3);
-  zbuf__mem_free(PINNED, pin);
+  zbuf__mem_free(CUDA0, d1, n);
+  zbuf__mem_free(CUDA0, d2, n);
+  zbuf__mem_free(CUDA0, d3, n);
+  zbuf__mem_free(PINNED, pin, n);
   free(src);
   free(dst);
 }
@@ -164,7 +164,7 @@ TEST(device_to_device_copy_within_one_allocation_is_memmove) {
   memmove(want, want + 5, n - 5);
   ASSERT_OK(zbuf__mem_copy(got, ZBUF_CPU, d, CUDA0, n, err), err);
   ASSERT_MEM_EQ(got, want, n);
-  zbuf__mem_free(CUDA0, d);
+  zbuf__mem_free(CUDA0, d, n);
   free(h);
   free(want);
   free(got);
