@@ -71,6 +71,8 @@ typedef struct conform__spec {
   void *dl;     /* dlopen handle */
   zbuf_impl_entry_fn entry;
   zbuf_impl_prepare_fn prepare; /* optional (ZBUF_IMPL_PREPARE_SYMBOL): warms a process that forks instances */
+  char *worker_python; /* py: with ZBUF_CONFORM_PYTHON_WORKER: test processes exec this interpreter
+                          (worker_exec.c) and the parent loads nothing (path is then the hosted adapter) */
 } conform__spec;
 
 /* Parses and loads (dlopen + dlsym) a spec in the parent; the entry is called only in children. Returns 0, or
@@ -124,6 +126,21 @@ void conform__run_body(const conform__test *t, int entry_status, const zbuf_impl
  * fork has ended. */
 void conform__worker_main(const conform__spec *spec, conform__test *const *tests, size_t ntests, int cmd_fd,
                           int fd, int alone) CONFORM__NORETURN;
+
+/* ---- test processes that are the user's Python (worker_exec.c) ---- */
+typedef enum conform__exec_role {
+  CONFORM_EXEC_WORKER = 0, /* conform__worker_main */
+  CONFORM_EXEC_ALONE,      /* conform__worker_main with `alone` */
+  CONFORM_EXEC_PROBE,      /* conform__child_probe */
+  CONFORM_EXEC_TEST        /* conform__child_run_test of the selection's test `index` */
+} conform__exec_role;
+struct conform__run;
+/* In a forked process of the run, its pipes in place: execs spec->worker_python, which loads this library and
+ * plays the role through zbuf_conform_worker_main. Does not return (exit 127 when the exec fails). */
+void conform__exec_worker(const struct conform__run *run, conform__exec_role role, size_t index, int res_fd,
+                          int cmd_fd) CONFORM__NORETURN;
+/* The exec'd process's entry, called through ctypes; returns 2 only on arguments it cannot use. */
+int zbuf_conform_worker_main(int argc, char **argv);
 
 /* ---- what the probe learnt about the implementation ---- */
 typedef struct conform__impl_info {

@@ -4,7 +4,8 @@
  *
  *   ref[:CONFIG]        the reference linked into this binary (CONFIG "cpu" or "gpu")
  *   lib:PATH[:CONFIG]   a shared object exporting ZBUF_IMPL_ENTRY_SYMBOL
- *   py:MODULE:ATTR      the Python adapter plugin driving a Zarr-style BufferPrototype */
+ *   py:MODULE:ATTR      the Python adapter plugin driving a Zarr-style BufferPrototype (loaded here, or with
+ *                       ZBUF_CONFORM_PYTHON_WORKER only in the Python test processes: worker_exec.c) */
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -89,20 +90,35 @@ int conform__spec_load(const char *text, const char *argv0, conform__spec *out, 
       return -1;
     }
     out->config = conform__strdup(target);
+    /* With a worker interpreter, test processes are that Python (worker_exec.c) and load the hosted adapter,
+     * which has no interpreter of its own; this process loads nothing. */
+    const char *python = getenv("ZBUF_CONFORM_PYTHON_WORKER");
+    const char *adapter = python && python[0] ? "libzbuf_pyadapter_hosted.so" : "libzbuf_pyadapter.so";
     const char *env = getenv("ZBUF_PYADAPTER");
     if (env && env[0]) {
       out->path = conform__strdup(env);
     } else {
       char dir[PATH_MAX];
       exe_dir(argv0, dir, sizeof dir);
-      out->path = conform__printf("%s/libzbuf_pyadapter.so", dir);
+      out->path = conform__printf("%s/%s", dir, adapter);
     }
     if (access(out->path, F_OK) != 0) {
       snprintf(msg, msg_size,
                "--impl %s: the Python adapter plugin is not available: %s does not exist (build the "
-               "zbuf_pyadapter target, or point $ZBUF_PYADAPTER at libzbuf_pyadapter.so)",
-               text, out->path);
+               "zbuf_pyadapter target, or point $ZBUF_PYADAPTER at %s)",
+               text, out->path, adapter);
       return -1;
+    }
+    if (python && python[0]) {
+      if (access(python, X_OK) != 0) {
+        snprintf(msg, msg_size,
+                 "--impl %s: ZBUF_CONFORM_PYTHON_WORKER=%s is not an executable (it names the Python "
+                 "interpreter that runs the tests, e.g. a venv's bin/python)",
+                 text, python);
+        return -1;
+      }
+      out->worker_python = conform__strdup(python);
+      return 0;
     }
     /* Global symbols: Python extension modules the adapter imports resolve libpython's symbols through it. */
     return load_library(out, 1, msg, msg_size);

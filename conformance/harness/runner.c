@@ -275,6 +275,13 @@ static int spawn(conform__run *run, proc *p, proc_kind kind, size_t index, int a
     dup2(op[1], 1);
     dup2(op[1], 2);
     close(op[1]);
+    if (run->spec->worker_python)
+      conform__exec_worker(run,
+                           kind == PROC_PROBE   ? CONFORM_EXEC_PROBE
+                           : kind == PROC_ALONE ? CONFORM_EXEC_TEST
+                           : alone              ? CONFORM_EXEC_ALONE
+                                                : CONFORM_EXEC_WORKER,
+                           index, rp[1], cp[0]);
     if (kind == PROC_PROBE) conform__child_probe(run->spec, rp[1]);
     if (kind == PROC_ALONE) conform__child_run_test(run->spec, run->tests[index], rp[1]);
     conform__worker_main(run->spec, run->tests, run->n, cp[0], rp[1], alone);

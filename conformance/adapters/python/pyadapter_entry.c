@@ -90,13 +90,15 @@ static zbuf_status zbuf__py_start(zbuf_error *err) {
   if (module == NULL) {
     st = zbuf__py_error_from_exception(err, "loading the adapter's Python half (is numpy installed?)");
     /* The usual cause: ZBUF_PYTHON unset or wrong, so NumPy is not on sys.path. */
-    if (err != NULL && (python == NULL || python[0] == '\0')) {
+    if (err != NULL && own && (python == NULL || python[0] == '\0')) {
       size_t n = strlen(err->message);
       snprintf(err->message + n, sizeof err->message - n,
                " (ZBUF_PYTHON is unset: set it to a venv's bin/python)");
     }
   } else {
     zbuf__py_module = module;
+    /* Whether this plugin started the interpreter (ZBUF_PYTHON) or runs in the user's own: error hints differ. */
+    if (PyModule_AddIntConstant(module, "EMBEDDED", own) != 0) PyErr_Clear();
   }
   if (own) {
     (void)PyEval_SaveThread(); /* from now on every caller, this thread included, takes the GIL per call */

@@ -221,9 +221,12 @@ def _resolve(spec):
         try:
             top = importlib.import_module(package)
         except ImportError:
+            # EMBEDDED: set by the C half, 0 when the adapter runs in the user's own interpreter.
+            hint = ("set ZBUF_PYTHON to a venv made by scripts/setup-zarr" if globals().get("EMBEDDED", 1)
+                    else "install it into this environment, or run zbuf-conform (or pytest) with the Python "
+                         "that has it")
             raise ValueError(f"cannot import {module_name!r} with {sys.executable} (prefix {sys.prefix}): "
-                             f"{_exception_name(exc)}: {exc}; set ZBUF_PYTHON to a venv made by "
-                             f"scripts/setup-zarr") from exc
+                             f"{_exception_name(exc)}: {exc}; {hint}") from exc
         # The package is there but this release has no such module (zarr.buffer before 3.1): a result about
         # the release, the API migration itself, not a broken environment.
         raise NotImplementedError(f"module {module_name} not importable in {package} "
