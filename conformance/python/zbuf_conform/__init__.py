@@ -122,7 +122,8 @@ def run(impl: str, *, expect: Optional[str] = None, jobs: Optional[int] = None, 
         fd, json_path = tempfile.mkstemp(prefix="zbuf-conform-", suffix=".json")
         os.close(fd)
         os.unlink(json_path)
-    cmd = [str(executable()), "--impl", spec, "--quiet", "--json", str(json_path)]
+    # argv[0] "zbuf-conform": the repro lines then name the console script, not the bundled binary.
+    cmd = ["zbuf-conform", "--impl", spec, "--quiet", "--json", str(json_path)]
     if expect:
         cmd += ["--expect", str(expect)]
     if jobs:
@@ -133,8 +134,8 @@ def run(impl: str, *, expect: Optional[str] = None, jobs: Optional[int] = None, 
         cmd += ["--filter", f]
     cmd += list(args)
     env = harness_env(sys_path=sys.path if sys_path is None else sys_path)
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          errors="replace")
+    proc = subprocess.run(cmd, executable=str(executable()), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, errors="replace")
     try:
         with open(json_path, encoding="utf-8") as f:
             report = json.load(f)

@@ -139,8 +139,8 @@ class _State:
         self.log_path = self.shared / "harness.log"
 
     def list_tests(self):
-        out = subprocess.run([str(executable()), "--list"], env=harness_env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+        out = subprocess.run(["zbuf-conform", "--list"], executable=str(executable()), env=harness_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if out.returncode != 0:
             raise pytest.UsageError(f"zbuf-conform --list failed (exit {out.returncode}): {out.stderr.strip()}")
         return [tuple(line.split("\t", 1)) for line in out.stdout.splitlines() if "\t" in line]
@@ -159,7 +159,8 @@ class _State:
         opt = self.config.getoption
         ours = [i.test_id for i in session.items if isinstance(i, ZbufItem)]
         total = len(self.config.stash[_TESTS])
-        cmd = [str(executable()), "--impl", self.spec, "--quiet", "--json", str(json_path)]
+        # argv[0] "zbuf-conform": the repro lines then name the console script, not the bundled binary.
+        cmd = ["zbuf-conform", "--impl", self.spec, "--quiet", "--json", str(json_path)]
         if opt("zbuf_jobs"):
             cmd += ["--jobs", str(opt("zbuf_jobs"))]
         if opt("zbuf_timeout"):
@@ -173,7 +174,8 @@ class _State:
         with open(self.log_path, "w") as log:
             log.write("$ " + " ".join(cmd) + "\n")
             log.flush()
-            rc = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+            rc = subprocess.run(cmd, executable=str(executable()), env=env, stdout=log,
+                                stderr=subprocess.STDOUT).returncode
         if not json_path.exists():
             (self.shared / "error.txt").write_text(
                 f"zbuf-conform exited {rc} without a report; its output: {self.log_path}\n"
