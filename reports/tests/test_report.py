@@ -278,18 +278,31 @@ class History(unittest.TestCase):
     release that did not load, and its section in the report."""
 
     RUNS = [("3.0.0", None),
-            ("3.0.1", [{"clause": "ND-SEM-015", "status": "FAIL"}, {"clause": "ND-SEM-015", "status": "PASS"},
-                       {"clause": "BUF-SEM-001", "status": "PASS"}]),
-            ("3.1.0", [{"clause": "ND-SEM-015", "status": "PASS"}, {"clause": "BUF-SEM-001", "status": "PASS"}])]
+            ("3.0.1", [{"id": "ND-SEM-015[a]", "clause": "ND-SEM-015", "status": "FAIL"},
+                       {"id": "ND-SEM-015[b]", "clause": "ND-SEM-015", "status": "PASS"},
+                       {"id": "BUF-SEM-001", "clause": "BUF-SEM-001", "status": "PASS"}]),
+            ("3.1.0", [{"id": "ND-SEM-015[a]", "clause": "ND-SEM-015", "status": "PASS"},
+                       {"id": "ND-SEM-015[b]", "clause": "ND-SEM-015", "status": "PASS"},
+                       {"id": "BUF-SEM-001", "clause": "BUF-SEM-001", "status": "PASS"}])]
 
     def test_timeline_cells_and_changes(self):
         cells, changes = history.timeline(self.RUNS)
         self.assertEqual(list(cells), ["BUF-SEM-001", "ND-SEM-015"])
         self.assertEqual(cells["ND-SEM-015"], [history.NOT_LOADED, "FAIL", "PASS"])
         self.assertIn({"version": "3.1.0", "previous": "3.0.1", "clause": "ND-SEM-015", "before": "FAIL",
-                       "after": "PASS"}, changes)
+                       "after": "PASS", "tests_changed": 1, "messages_changed": 0}, changes)
         self.assertEqual(sum(1 for c in changes if c["version"] == "3.1.0"), 1)
         self.assertEqual(sum(1 for c in changes if c["version"] == "3.0.1"), 2)  # both clauses start loading
+
+    def test_tests_that_change_under_the_same_worst_status_are_a_change(self):
+        runs = [("1", [{"id": "C[a]", "clause": "ND-SEM-017", "status": "FAIL", "message": "x"},
+                       {"id": "C[b]", "clause": "ND-SEM-017", "status": "PASS", "message": ""}]),
+                ("2", [{"id": "C[a]", "clause": "ND-SEM-017", "status": "FAIL", "message": "y"},
+                       {"id": "C[b]", "clause": "ND-SEM-017", "status": "FAIL", "message": "z"}])]
+        _, changes = history.timeline(runs)
+        self.assertEqual(len(changes), 1)
+        self.assertEqual((changes[0]["tests_changed"], changes[0]["messages_changed"]), (1, 1))
+        self.assertEqual(history.describe(changes[0]), "FAIL (1 test changed status, 1 message changed)")
 
     def test_report_section_and_heat_map(self):
         cells, changes = history.timeline(self.RUNS)

@@ -6,7 +6,7 @@ history.json (schema zbuf-history/1), written by scripts/history next to the per
   {"schema", "package", "impl", "fallback", "versions": [{"version", "yanked", "spec", "result" (file name, or
    null), "load_error" (or null), "primary_load_error" (the --impl spec's, when the fallback ran)}],
    "timeline": {clause: [status or "NOT-LOADED" per version]},
-   "changes": [{"version", "previous", "clause", "before", "after"}]}
+   "changes": [{"version", "previous", "clause", "before", "after", "tests_changed", "messages_changed"}]}
 """
 
 import matplotlib.pyplot as plt
@@ -19,27 +19,57 @@ NOT_LOADED = "NOT-LOADED"
 
 
 def timeline(runs):
-    """runs: [(version, tests or None when the implementation did not load)] in release order. Returns
-    ({clause: [status per version]}, [changes]) with clauses in contract order."""
-    per_version = []
+    """runs: [(version, tests or None when the implementation did not load)] in release order, tests as in a
+    zbuf-conform/1 result. Returns ({clause: [status per version]}, [changes]) with clauses in contract order.
+    A change is recorded for a clause at a release when its worst status differs from the release before, or
+    when some of its tests changed status or message under the same worst status (a variant that started to
+    fail beside one that already did, an exception that changed inside a FAIL)."""
+    per_version, by_test = [], []
     for _, tests in runs:
         if tests is None:
             per_version.append(None)
+            by_test.append(None)
             continue
         by_clause = {}
         for t in tests:
             by_clause.setdefault(t["clause"], []).append(t["status"])
         per_version.append({c: style.worst(s) for c, s in by_clause.items()})
+        by_test.append({t["id"]: (t["clause"], t["status"], (t.get("message") or "").split("\n")[0])
+                        for t in tests})
     clauses = sorted({c for pv in per_version if pv for c in pv}, key=style.clause_sort_key)
     cells = {c: [(pv.get(c, "-") if pv is not None else NOT_LOADED) for pv in per_version] for c in clauses}
     changes = []
     for i in range(1, len(runs)):
+        statuses, messages = {}, {}
+        if by_test[i] is not None and by_test[i - 1] is not None:
+            for tid, (clause, status, message) in by_test[i].items():
+                old = by_test[i - 1].get(tid)
+                if old is None or old[1] != status:
+                    statuses[clause] = statuses.get(clause, 0) + 1
+                elif old[2] != message:
+                    messages[clause] = messages.get(clause, 0) + 1
         for c in clauses:
             before, after = cells[c][i - 1], cells[c][i]
-            if before != after:
+            if before != after or statuses.get(c) or messages.get(c):
                 changes.append({"version": runs[i][0], "previous": runs[i - 1][0], "clause": c, "before": before,
-                                "after": after})
+                                "after": after, "tests_changed": statuses.get(c, 0),
+                                "messages_changed": messages.get(c, 0)})
     return cells, changes
+
+
+def describe(change):
+    """'FAIL -> PASS', with how many tests changed under it: 'FAIL (2 tests changed status, 1 message)'."""
+    text = "%s -> %s" % (change["before"], change["after"]) if change["before"] != change["after"] \
+        else change["after"]
+    extra = []
+    if change.get("tests_changed"):
+        extra.append("%d test%s changed status" % (change["tests_changed"], "" if change["tests_changed"] == 1 else "s"))
+    if change.get("messages_changed"):
+        extra.append("%d message%s changed" % (change["messages_changed"],
+                                                "" if change["messages_changed"] == 1 else "s"))
+    if "-THREAD-" in change["clause"]:
+        extra.append("a THREAD clause: races show by chance, rerun to confirm")
+    return text + (" (%s)" % ", ".join(extra) if extra else "")
 
 
 def changed_clauses(doc):
@@ -88,6 +118,6 @@ def plot(doc, path):
 
 
 def summary_rows(doc, titles):
-    """Per release, the clauses whose behaviour changed: [version, clause: title, before -> after]."""
+    """Per release, the clauses whose behaviour changed: [version, clause: title, change]."""
     return [[ch["version"], ch["clause"] + (": " + titles[ch["clause"]] if ch["clause"] in titles else ""),
-             "%s -> %s" % (ch["before"], ch["after"])] for ch in doc["changes"]]
+             describe(ch)] for ch in doc["changes"]]
