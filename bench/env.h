@@ -30,7 +30,14 @@ struct zbuf_bench_env {
   size_t sizes[ZBUF_BENCH_MAX_SIZES];
   size_t small_size, large_size; /* operation rows */
   int all_threads;               /* threads of multi-thread rows: cores of the near node (or --threads) */
+  char threads_note[160];        /* set when the near node has more cores than a row may have threads */
 };
+
+/** Whether host memory and threads can be placed around the anchor: hwloc loaded and the anchor has a near
+ * node this process may use. Otherwise the rows are unplaced (`any`), never called near or far. */
+static inline int zbuf_bench_env_placed(const zbuf_bench_env *env) {
+  return env->place.available && env->side && env->side->near_node >= 0;
+}
 
 /** The environment zbuf_bench_env_init made (bodies read placement from it). */
 const zbuf_bench_env *zbuf_bench_env_current(void);

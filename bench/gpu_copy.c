@@ -402,7 +402,7 @@ static void add(zbuf_bench_env *env, zbuf_bench_plan *plan, int op, zbuf_bench_d
 
 void zbuf_bench_plan_gpu_copies(zbuf_bench_env *env, zbuf_bench_plan *plan) {
   if (env->cuda_devices == 0) return;
-  zbuf_bench_where wheres[2] = {env->place.available ? ZBUF_BENCH_NEAR : ZBUF_BENCH_ANYWHERE, ZBUF_BENCH_FAR};
+  zbuf_bench_where wheres[2] = {zbuf_bench_env_placed(env) ? ZBUF_BENCH_NEAR : ZBUF_BENCH_ANYWHERE, ZBUF_BENCH_FAR};
   int nwhere = env->place.available && env->side->far_node >= 0 ? 2 : 1;
   int ic = env->impl_cuda;
   for (int k = 0; k < env->nsizes; k++) {

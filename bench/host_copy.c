@@ -193,7 +193,7 @@ static void add(zbuf_bench_env *env, zbuf_bench_plan *plan, int op, zbuf_bench_w
 }
 
 void zbuf_bench_plan_host_copies(zbuf_bench_env *env, zbuf_bench_plan *plan) {
-  zbuf_bench_where wheres[2] = {env->place.available ? ZBUF_BENCH_NEAR : ZBUF_BENCH_ANYWHERE, ZBUF_BENCH_FAR};
+  zbuf_bench_where wheres[2] = {zbuf_bench_env_placed(env) ? ZBUF_BENCH_NEAR : ZBUF_BENCH_ANYWHERE, ZBUF_BENCH_FAR};
   int nwhere = env->place.available && env->side->far_node >= 0 ? 2 : 1;
   int multi = env->all_threads > 1;
   for (int w = 0; w < nwhere; w++)

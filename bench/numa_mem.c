@@ -73,10 +73,13 @@ int zbuf_bench_bind_self(const zbuf_bench_placement *p, int cpu, int node) {
     if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) != 0) rc = -1;
     hwloc_bitmap_free(set);
   } else {
-    hwloc_set_cpubind(topo, hwloc_topology_get_allowed_cpuset(topo), HWLOC_CPUBIND_THREAD);
+    /* Back to the allowed set, never wider than the binding the process started with (taskset, Slurm). */
+    hwloc_set_cpubind(topo, (hwloc_const_bitmap_t)p->usable_cpuset, HWLOC_CPUBIND_THREAD);
   }
   if (node < 0) {
-    hwloc_set_membind(topo, hwloc_topology_get_allowed_nodeset(topo), HWLOC_MEMBIND_DEFAULT,
+    /* Back to the policy the process started with: bound to its nodes (numactl --membind), or the default. */
+    hwloc_set_membind(topo, (hwloc_const_bitmap_t)p->usable_nodeset,
+                      p->membind_bound ? HWLOC_MEMBIND_BIND : HWLOC_MEMBIND_DEFAULT,
                       HWLOC_MEMBIND_THREAD | HWLOC_MEMBIND_BYNODESET);
   } else {
     /* Allocations an implementation makes on this thread (its buffers) follow the same node. */

@@ -213,7 +213,7 @@ out:
 static void add_device(zbuf_bench_env *env, zbuf_bench_plan *plan, int gpu) {
   size_t sizes[2] = {env->small_size, env->large_size};
   int nsizes = env->large_size > env->small_size ? 2 : 1;
-  zbuf_bench_where near = env->place.available ? ZBUF_BENCH_NEAR : ZBUF_BENCH_ANYWHERE;
+  zbuf_bench_where near = zbuf_bench_env_placed(env) ? ZBUF_BENCH_NEAR : ZBUF_BENCH_ANYWHERE;
   for (int k = 0; k < nsizes; k++)
     for (int op = 0; op < OP_COUNT; op++) {
       if (op == OP_WRAP && gpu >= 0) continue; /* wrapping device memory is the GPU rows' business */

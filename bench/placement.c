@@ -3,33 +3,75 @@
 #include "placement.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+void zbuf__placement_append(char **s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int add = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (add <= 0) return;
+  size_t old = *s ? strlen(*s) : 0;
+  char *grown = realloc(*s, old + (size_t)add + 1);
+  if (!grown) return;
+  va_start(ap, fmt);
+  vsnprintf(grown + old, (size_t)add + 1, fmt, ap);
+  va_end(ap);
+  *s = grown;
+}
 
 #ifdef ZBUF_WITH_HWLOC
 #include <hwloc.h>
 
 static hwloc_topology_t topo_of(const zbuf_bench_placement *p) { return (hwloc_topology_t)p->topology; }
 
-/* One cpu per core (its first PU) in the node's cpuset; PUs when the topology has no Core objects. */
-static void collect_cpus(hwloc_topology_t topo, hwloc_obj_t numa, zbuf_bench_node *n) {
-  n->ncpus = 0;
-  hwloc_obj_type_t type = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE) > 0 ? HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
-  hwloc_obj_t o = NULL;
-  while ((o = hwloc_get_next_obj_inside_cpuset_by_type(topo, numa->cpuset, type, o)) != NULL &&
-         n->ncpus < ZBUF_BENCH_MAX_CPUS) {
-    int pu = hwloc_bitmap_first(o->cpuset);
-    if (pu >= 0) n->cpus[n->ncpus++] = pu;
+/* "0-3,8" (hwloc's list syntax); "none" for an empty set. The caller frees. */
+static char *list_of(hwloc_const_bitmap_t set) {
+  char *s = NULL;
+  if (!set || hwloc_bitmap_iszero(set)) {
+    s = malloc(5);
+    if (s) memcpy(s, "none", 5);
+  } else if (hwloc_bitmap_list_asprintf(&s, set) < 0) {
+    s = NULL;
   }
+  return s;
 }
 
-static double numa_distance(const zbuf_bench_placement *p, struct hwloc_distances_s *d, int from_os,
-                            int to_os) {
-  (void)p;
+/* The cpus of a node: the first PU of each core in its cpuset (PUs when the topology has no Core objects),
+ * all of them, and those this process may use: the first allowed PU of each core that has one. */
+static int collect_cpus(zbuf_bench_placement *p, hwloc_obj_t numa, int mem_allowed, zbuf_bench_node *n) {
+  hwloc_topology_t topo = topo_of(p);
+  hwloc_obj_type_t type = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE) > 0 ? HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
+  int count = hwloc_get_nbobjs_inside_cpuset_by_type(topo, numa->cpuset, type);
+  if (count < 0) count = 0;
+  n->all_cpus = calloc((size_t)count + 1, sizeof *n->all_cpus);
+  n->cpus = calloc((size_t)count + 1, sizeof *n->cpus);
+  hwloc_bitmap_t mine = hwloc_bitmap_alloc();
+  if (!n->all_cpus || !n->cpus || !mine) {
+    hwloc_bitmap_free(mine);
+    return -1;
+  }
+  hwloc_obj_t o = NULL;
+  while ((o = hwloc_get_next_obj_inside_cpuset_by_type(topo, numa->cpuset, type, o)) != NULL &&
+         n->nall_cpus < count) {
+    int pu = hwloc_bitmap_first(o->cpuset);
+    if (pu < 0) continue;
+    n->all_cpus[n->nall_cpus++] = pu;
+    hwloc_bitmap_and(mine, o->cpuset, (hwloc_const_bitmap_t)p->usable_cpuset);
+    int allowed = hwloc_bitmap_first(mine);
+    if (allowed >= 0 && mem_allowed) n->cpus[n->ncpus++] = allowed;
+  }
+  hwloc_bitmap_free(mine);
+  n->usable = n->ncpus > 0;
+  return 0;
+}
+
+static double numa_distance(struct hwloc_distances_s *d, int from_os, int to_os) {
   if (!d) return -1;
   int fi = -1, ti = -1;
   for (unsigned i = 0; i < d->nbobjs; i++) {
@@ -40,30 +82,56 @@ static double numa_distance(const zbuf_bench_placement *p, struct hwloc_distance
   return (double)d->values[(size_t)fi * d->nbobjs + (size_t)ti];
 }
 
-/* Far-node rule: distance, then other package, then any other node; ties to the lowest OS index (nodes are
- * kept sorted by OS index, so the first candidate met wins a tie). */
+static int is_near(const zbuf_bench_side *s, int os_index) {
+  for (int k = 0; k < s->n_near; k++)
+    if (s->near_nodes[k] == os_index) return 1;
+  return 0;
+}
+
+/* Far-node rule: distance, then other package, then any other node, among the usable host-memory nodes that
+ * are not near; ties to the lowest OS index (nodes are kept sorted by OS index, so the first candidate met
+ * wins a tie). */
 static void choose_far(zbuf_bench_placement *p, struct hwloc_distances_s *dist, zbuf_bench_side *s) {
   s->far_node = -1;
   s->far_cpu = -1;
+  if (s->near_node < 0) {
+    snprintf(s->far_reason, sizeof s->far_reason, "no near node (see note): no far node either");
+    return;
+  }
   const zbuf_bench_node *near = zbuf_bench_placement_node(p, s->near_node);
-  int best = -1;
+  int best = -1, other_pkg = -1, other = -1, nhost = 0;
   double best_d = -1;
-  int other_pkg = -1, other = -1;
+  char *outside = NULL;
   for (int i = 0; i < p->nnodes; i++) {
     const zbuf_bench_node *n = &p->nodes[i];
-    int is_near = 0;
-    for (int k = 0; k < s->n_near; k++) is_near |= s->near_nodes[k] == n->os_index;
-    if (is_near || n->ncpus == 0) continue;
-    double d = numa_distance(p, dist, s->near_node, n->os_index);
+    if (n->gpu_memory) continue;
+    nhost++;
+    if (is_near(s, n->os_index)) continue;
+    if (!n->usable) {
+      zbuf__placement_append(&outside, "%s%d", outside ? "," : "", n->os_index);
+      continue;
+    }
+    double d = numa_distance(dist, s->near_node, n->os_index);
     if (d > best_d) best_d = d, best = n->os_index;
     if (other_pkg < 0 && near && n->package != near->package) other_pkg = n->os_index;
     if (other < 0) other = n->os_index;
   }
   if (other < 0) {
-    snprintf(s->far_reason, sizeof s->far_reason, "%s",
-             p->nnodes <= 1 ? "one NUMA node: no far node" : "every NUMA node with cpus is near");
+    if (outside)
+      snprintf(s->far_reason, sizeof s->far_reason,
+               "every other NUMA node (%s) is outside this process's allowed set: no far node", outside);
+    else if (p->missing_nodes)
+      snprintf(s->far_reason, sizeof s->far_reason,
+               "the other NUMA nodes (%s) are outside the allowed set and not in this topology: no far node",
+               p->missing_nodes);
+    else if (nhost <= 1)
+      snprintf(s->far_reason, sizeof s->far_reason, "one NUMA node: no far node");
+    else
+      snprintf(s->far_reason, sizeof s->far_reason, "every NUMA node with cpus is near");
+    free(outside);
     return;
   }
+  free(outside);
   if (best >= 0 && best_d >= 0) {
     s->far_node = best;
     snprintf(s->far_reason, sizeof s->far_reason, "largest NUMA distance from node %d (%g)", s->near_node,
@@ -79,30 +147,96 @@ static void choose_far(zbuf_bench_placement *p, struct hwloc_distances_s *dist, 
   s->far_cpu = far && far->ncpus > 0 ? far->cpus[0] : -1;
 }
 
-/* Near nodes of an object: those in the nodeset of its first non-I/O ancestor. */
-static void near_of(zbuf_bench_placement *p, hwloc_obj_t obj, zbuf_bench_side *s) {
-  hwloc_obj_t anc = hwloc_get_non_io_ancestor_obj(topo_of(p), obj);
-  s->n_near = 0;
-  for (int i = 0; i < p->nnodes; i++)
-    if (!anc || !anc->nodeset || hwloc_bitmap_isset(anc->nodeset, (unsigned)p->nodes[i].os_index))
-      s->near_nodes[s->n_near++] = p->nodes[i].os_index;
-  s->near_node = s->n_near > 0 ? s->near_nodes[0] : (p->nnodes > 0 ? p->nodes[0].os_index : -1);
+/* Appends "label: nodes a,b" for the near nodes a side cannot use for the reason `want` (0: outside the
+ * allowed set, 1: GPU memory). Returns how many. */
+static int skipped_nodes(const zbuf_bench_placement *p, const zbuf_bench_side *s, int want, char **out) {
+  int count = 0;
+  for (int k = 0; k < s->n_near; k++) {
+    const zbuf_bench_node *n = zbuf_bench_placement_node(p, s->near_nodes[k]);
+    if (!n || (want ? !n->gpu_memory : n->gpu_memory || n->usable)) continue;
+    zbuf__placement_append(out, "%s%d", count++ ? "," : "", n->os_index);
+  }
+  return count;
 }
 
-/* Link generation from the transfer rate per lane, and the bytes one transfer carries after line coding. */
+/* Near nodes of an object: the nodeset of its first non-I/O ancestor; near_node the first usable one of host
+ * memory, or none (refused) with the reason. */
+static int near_of(zbuf_bench_placement *p, hwloc_obj_t obj, zbuf_bench_side *s) {
+  hwloc_obj_t anc = hwloc_get_non_io_ancestor_obj(topo_of(p), obj);
+  s->near_nodes = calloc((size_t)p->nnodes + 1, sizeof *s->near_nodes);
+  if (!s->near_nodes) return -1;
+  s->n_near = 0;
+  s->near_node = -1;
+  for (int i = 0; i < p->nnodes; i++) {
+    const zbuf_bench_node *n = &p->nodes[i];
+    if (!anc || !anc->nodeset || !hwloc_bitmap_isset(anc->nodeset, (unsigned)n->os_index)) continue;
+    s->near_nodes[s->n_near++] = n->os_index;
+    if (s->near_node < 0 && n->usable && !n->gpu_memory) s->near_node = n->os_index;
+  }
+  char *outside = NULL, *gpumem = NULL;
+  int n_outside = skipped_nodes(p, s, 0, &outside), n_gpumem = skipped_nodes(p, s, 1, &gpumem);
+  if (s->near_node < 0 && s->n_near == 0) {
+    char *cpus = anc ? list_of(anc->complete_cpuset) : NULL,
+         *nodes = anc ? list_of(anc->complete_nodeset) : NULL;
+    zbuf__placement_append(
+        &s->note,
+        "its locality (%s with cpus %s, NUMA nodes %s) is not in this topology (the process that "
+        "exported it was not allowed there, and lstopo leaves such resources out unless given "
+        "--disallowed): no near or far rows for this GPU",
+        anc ? hwloc_obj_type_string(anc->type) : "unknown", cpus ? cpus : "?", nodes ? nodes : "?");
+    free(cpus);
+    free(nodes);
+  } else if (s->near_node < 0) {
+    zbuf__placement_append(&s->note, "no near NUMA node it may use:");
+    if (n_outside)
+      zbuf__placement_append(&s->note, " node%s %s outside this process's allowed set (cpus %s, nodes %s)",
+                             n_outside > 1 ? "s" : "", outside, p->allowed_cpus, p->allowed_nodes);
+    if (n_gpumem)
+      zbuf__placement_append(&s->note, "%s node%s %s GPU memory, not host memory", n_outside ? ";" : "",
+                             n_gpumem > 1 ? "s" : "", gpumem);
+    zbuf__placement_append(&s->note, ": no near or far rows for this GPU");
+  } else if (n_outside || n_gpumem) {
+    zbuf__placement_append(&s->note, "near node %d; skipped near node%s %s (%s%s%s)", s->near_node,
+                           n_outside + n_gpumem > 1 ? "s" : "", n_outside ? outside : gpumem,
+                           n_outside ? "outside this process's allowed set" : "GPU memory",
+                           n_outside && n_gpumem ? "; GPU memory: " : "",
+                           n_outside && n_gpumem ? gpumem : "");
+  }
+  free(outside);
+  free(gpumem);
+  return 0;
+}
+
+/* Link generations: transfer rate per lane and the bytes one transfer carries after line coding. */
+static const struct {
+  double gtps;
+  int gen;
+  double coding;
+} kLinks[] = {{2.5, 1, 8.0 / 10},   {5, 2, 8.0 / 10},     {8, 3, 128.0 / 130},
+              {16, 4, 128.0 / 130}, {32, 5, 128.0 / 130}, {64, 6, 242.0 / 256}};
+
 static void link_from_rate(double gtps, int width, int *gen, double *gbps) {
-  static const struct {
-    double gtps;
-    int gen;
-    double coding;
-  } table[] = {{2.5, 1, 8.0 / 10},   {5, 2, 8.0 / 10},     {8, 3, 128.0 / 130},
-               {16, 4, 128.0 / 130}, {32, 5, 128.0 / 130}, {64, 6, 242.0 / 256}};
   *gen = 0;
   *gbps = 0;
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-    if (gtps > table[i].gtps - 0.1 && gtps < table[i].gtps + 0.1) {
-      *gen = table[i].gen;
-      *gbps = gtps * width * table[i].coding / 8.0;
+  for (size_t i = 0; i < sizeof kLinks / sizeof kLinks[0]; i++)
+    if (gtps > kLinks[i].gtps - 0.1 && gtps < kLinks[i].gtps + 0.1) {
+      *gen = kLinks[i].gen;
+      *gbps = gtps * width * kLinks[i].coding / 8.0;
+    }
+}
+
+/* Every generation x width whose rate is gbps (within 0.2%): "gen4 x16 or gen5 x8". */
+static void link_candidates(double gbps, char *out, size_t out_size) {
+  static const int widths[] = {1, 2, 4, 8, 12, 16, 32};
+  size_t off = 0;
+  out[0] = '\0';
+  if (gbps <= 0) return;
+  for (size_t i = 0; i < sizeof kLinks / sizeof kLinks[0]; i++)
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+      double r = kLinks[i].gtps * widths[w] * kLinks[i].coding / 8.0;
+      if (r < gbps * 0.998 || r > gbps * 1.002 || off >= out_size) continue;
+      off += (size_t)snprintf(out + off, out_size - off, "%sgen%d x%d", off ? " or " : "", kLinks[i].gen,
+                              widths[w]);
     }
 }
 
@@ -120,9 +254,23 @@ static void read_sysfs_link(zbuf_bench_gpu *g) {
   fclose(f);
 }
 
-static void describe_gpu(zbuf_bench_placement *p, hwloc_obj_t pci, zbuf_bench_gpu *g, int live) {
+/* The OS device "cudaN" below a PCI device: N, or -1. */
+static int cuda_osdev(hwloc_obj_t pci, const char **model) {
+  for (hwloc_obj_t c = pci->io_first_child; c; c = c->next_sibling) {
+    if (c->type != HWLOC_OBJ_OS_DEVICE || !c->name || strncmp(c->name, "cuda", 4) != 0) continue;
+    char *end = NULL;
+    long n = strtol(c->name + 4, &end, 10);
+    if (end == c->name + 4 || *end != '\0' || n < 0 || n > 1000000) continue;
+    *model = hwloc_obj_get_info_by_name(c, "GPUModel");
+    return (int)n;
+  }
+  return -1;
+}
+
+static int describe_gpu(zbuf_bench_placement *p, hwloc_obj_t pci, zbuf_bench_gpu *g, int live) {
   struct hwloc_pcidev_attr_s *a = &pci->attr->pcidev;
-  snprintf(g->pci, sizeof g->pci, "%04x:%02x:%02x.%01x", (unsigned)a->domain, a->bus, a->dev, a->func);
+  g->domain = a->domain, g->bus = a->bus, g->dev = a->dev, g->func = a->func;
+  snprintf(g->pci, sizeof g->pci, "%04x:%02x:%02x.%01x", g->domain, g->bus, g->dev, g->func);
   const char *model = hwloc_obj_get_info_by_name(pci, "GPUModel");
   if (!model) model = hwloc_obj_get_info_by_name(pci, "PCIDevice");
   if (model)
@@ -148,7 +296,11 @@ static void describe_gpu(zbuf_bench_placement *p, hwloc_obj_t pci, zbuf_bench_gp
   } else {
     snprintf(g->ceiling_from, sizeof g->ceiling_from, "unknown");
   }
-  near_of(p, pci, &g->side);
+  if (!g->link_gen) {
+    g->link_GTps = 0, g->link_width = 0;
+    link_candidates(g->link_GBps, g->link_candidates, sizeof g->link_candidates);
+  }
+  return near_of(p, pci, &g->side);
 }
 
 static int is_nvidia_gpu(hwloc_obj_t o) {
@@ -156,12 +308,18 @@ static int is_nvidia_gpu(hwloc_obj_t o) {
          (o->attr->pcidev.class_id >> 8) == 0x03;
 }
 
+/* CUDA ordinal first (the order --gpu uses), GPUs without one last in bus order. */
 static int cmp_gpu(const void *a, const void *b) {
-  return ((const zbuf_bench_gpu *)a)->cuda - ((const zbuf_bench_gpu *)b)->cuda;
+  const zbuf_bench_gpu *x = a, *y = b;
+  if ((x->cuda < 0) != (y->cuda < 0)) return x->cuda < 0 ? 1 : -1;
+  if (x->cuda != y->cuda) return x->cuda < y->cuda ? -1 : 1;
+  unsigned kx[4] = {x->domain, x->bus, x->dev, x->func}, ky[4] = {y->domain, y->bus, y->dev, y->func};
+  for (int i = 0; i < 4; i++)
+    if (kx[i] != ky[i]) return kx[i] < ky[i] ? -1 : 1;
+  return 0;
 }
 
-/* Thread cpus and far nodes; redone when the CUDA order changes. */
-static void decide(zbuf_bench_placement *p) {
+void zbuf__placement_decide(zbuf_bench_placement *p) {
   struct hwloc_distances_s *dist = NULL;
   unsigned nr = 1;
   if (hwloc_distances_get_by_type(topo_of(p), HWLOC_OBJ_NUMANODE, &nr, &dist,
@@ -178,25 +336,39 @@ static void decide(zbuf_bench_placement *p) {
     s->thread_cpu = n && n->ncpus > 0 ? n->cpus[rank % n->ncpus] : -1;
     choose_far(p, dist, s);
   }
-  /* Host-only anchor: the first node that has cpus. */
   zbuf_bench_side *h = &p->host;
-  h->n_near = 0;
-  h->near_node = -1;
-  h->thread_cpu = -1;
-  for (int i = 0; i < p->nnodes && h->n_near == 0; i++)
-    if (p->nodes[i].ncpus > 0) {
-      h->near_nodes[h->n_near++] = p->nodes[i].os_index;
-      h->near_node = p->nodes[i].os_index;
-      h->thread_cpu = p->nodes[i].cpus[0];
-    }
+  const zbuf_bench_node *n = zbuf_bench_placement_node(p, h->near_node);
+  h->thread_cpu = n && n->ncpus > 0 ? n->cpus[0] : -1;
   choose_far(p, dist, h);
   if (dist) hwloc_distances_release(topo_of(p), dist);
+}
+
+/* Host-only anchor: the first usable node of host memory. */
+static int host_side(zbuf_bench_placement *p) {
+  zbuf_bench_side *h = &p->host;
+  h->near_nodes = calloc(1, sizeof *h->near_nodes);
+  if (!h->near_nodes) return -1;
+  h->near_node = -1;
+  for (int i = 0; i < p->nnodes && h->near_node < 0; i++)
+    if (p->nodes[i].usable && !p->nodes[i].gpu_memory)
+      h->near_node = h->near_nodes[h->n_near++] = p->nodes[i].os_index;
+  if (h->near_node < 0)
+    zbuf__placement_append(
+        &h->note,
+        "no NUMA node of host memory has both its memory and a cpu in this process's allowed "
+        "set (cpus %s, nodes %s): no near or far rows",
+        p->allowed_cpus, p->allowed_nodes);
+  return 0;
 }
 
 /* Refuses a --topology file that hwloc would only call "Invalid argument": one that is not there, cannot be
  * read, or does not begin like XML. Returns 0 when hwloc may try it. */
 static int check_xml_file(const char *xml, char *msg, size_t msg_size) {
   struct stat st;
+  if (!*xml) {
+    snprintf(msg, msg_size, "--topology needs a file name, got an empty one");
+    return -1;
+  }
   if (stat(xml, &st) != 0) {
     snprintf(msg, msg_size, "--topology %s: %s", xml, errno == ENOENT ? "no such file" : strerror(errno));
     return -1;
@@ -295,14 +467,125 @@ static int load_xml(hwloc_topology_t topo, const char *xml, char *msg, size_t ms
   return -1;
 }
 
+/* The allowed set (placement.h): the topology's, and on this machine also the process's binding. */
+static int allowed_set(zbuf_bench_placement *p, int live) {
+  hwloc_topology_t topo = topo_of(p);
+  hwloc_obj_t root = hwloc_get_root_obj(topo);
+  hwloc_bitmap_t cpus = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(topo));
+  hwloc_bitmap_t nodes = hwloc_bitmap_dup(hwloc_topology_get_allowed_nodeset(topo));
+  hwloc_bitmap_t bound = hwloc_bitmap_alloc();
+  p->usable_cpuset = cpus;
+  p->usable_nodeset = nodes;
+  if (!cpus || !nodes || !bound) {
+    hwloc_bitmap_free(bound);
+    return -1;
+  }
+  if (!live) {
+    snprintf(p->allowed_from, sizeof p->allowed_from,
+             "the allowed cpuset and nodeset the file records (those of the process that exported it)");
+  } else {
+    snprintf(p->allowed_from, sizeof p->allowed_from, "hwloc's allowed sets (cgroup cpuset)");
+    if (hwloc_get_cpubind(topo, bound, HWLOC_CPUBIND_PROCESS) == 0 && !hwloc_bitmap_iszero(bound)) {
+      hwloc_bitmap_and(cpus, cpus, bound);
+      strncat(p->allowed_from, " and this process's cpu binding",
+              sizeof p->allowed_from - strlen(p->allowed_from) - 1);
+    }
+    hwloc_membind_policy_t policy;
+    if (hwloc_get_membind(topo, bound, &policy, HWLOC_MEMBIND_THREAD | HWLOC_MEMBIND_BYNODESET) == 0 &&
+        policy == HWLOC_MEMBIND_BIND && !hwloc_bitmap_iszero(bound)) {
+      hwloc_bitmap_and(nodes, nodes, bound);
+      p->membind_bound = 1;
+      strncat(p->allowed_from, " and its memory binding",
+              sizeof p->allowed_from - strlen(p->allowed_from) - 1);
+    }
+  }
+  p->restricted = !hwloc_bitmap_isequal(cpus, root->cpuset) || !hwloc_bitmap_isequal(nodes, root->nodeset);
+  /* A file exported by a restricted process without --disallowed lacks the nodes it was not allowed; only its
+   * complete nodeset still names them. (On this machine the complete nodeset may also hold offline nodes.) */
+  hwloc_bitmap_andnot(bound, root->complete_nodeset, root->nodeset);
+  if (!live && !hwloc_bitmap_iszero(bound)) {
+    p->missing_nodes = list_of(bound);
+    p->restricted = 1;
+  }
+  hwloc_bitmap_free(bound);
+  p->allowed_cpus = list_of(cpus);
+  p->allowed_nodes = list_of(nodes);
+  return p->allowed_cpus && p->allowed_nodes ? 0 : -1;
+}
+
+static int cmp_node(const void *a, const void *b) {
+  const zbuf_bench_node *x = a, *y = b;
+  return (x->os_index > y->os_index) - (x->os_index < y->os_index);
+}
+
+static int collect_nodes(zbuf_bench_placement *p) {
+  hwloc_topology_t topo = topo_of(p);
+  int count = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+  p->nodes = calloc((size_t)(count > 0 ? count : 0) + 1, sizeof *p->nodes);
+  if (!p->nodes) return -1;
+  for (hwloc_obj_t n = NULL;
+       (n = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, n)) != NULL && p->nnodes < count;) {
+    zbuf_bench_node *z = &p->nodes[p->nnodes++];
+    z->os_index = (int)n->os_index;
+    hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, n);
+    z->package = pkg ? (int)pkg->os_index : -1;
+    z->gpu_memory = n->subtype && strcmp(n->subtype, "GPUMemory") == 0;
+    int mem_allowed = hwloc_bitmap_isset((hwloc_const_bitmap_t)p->usable_nodeset, n->os_index);
+    if (collect_cpus(p, n, mem_allowed, z) != 0) return -1;
+  }
+  /* NUMA nodes come in logical order; sort by OS index so that "lowest OS index" is "first". */
+  qsort(p->nodes, (size_t)p->nnodes, sizeof p->nodes[0], cmp_node);
+  return 0;
+}
+
+/* GPUs: NVIDIA display/3D PCI functions; a "cudaN" OS device below one gives its ordinal. */
+static int collect_gpus(zbuf_bench_placement *p, int live, char *msg, size_t msg_size) {
+  hwloc_topology_t topo = topo_of(p);
+  int count = 0, npci = 0;
+  for (hwloc_obj_t o = NULL; (o = hwloc_get_next_pcidev(topo, o)) != NULL;) count += is_nvidia_gpu(o), npci++;
+  p->gpus = calloc((size_t)count + 1, sizeof *p->gpus);
+  int *osdev = calloc((size_t)count + 1, sizeof *osdev);
+  if (!p->gpus || !osdev) {
+    free(osdev);
+    return -1;
+  }
+  for (hwloc_obj_t o = NULL; (o = hwloc_get_next_pcidev(topo, o)) != NULL && p->ngpus < count;) {
+    if (!is_nvidia_gpu(o)) continue;
+    zbuf_bench_gpu *g = &p->gpus[p->ngpus];
+    const char *model = NULL;
+    osdev[p->ngpus++] = cuda_osdev(o, &model);
+    if (describe_gpu(p, o, g, live) != 0) {
+      free(osdev);
+      return -1;
+    }
+    if (model) snprintf(g->name, sizeof g->name, "%s", model);
+  }
+  if (p->ngpus == 0)
+    snprintf(p->gpu_note, sizeof p->gpu_note, "%s",
+             npci == 0 ? "no NVIDIA GPU: the topology holds no PCI device at all (I/O discovery was off or "
+                         "filtered out where it was made: lstopo --whole-io keeps every device)"
+                       : "no NVIDIA GPU (PCI vendor 10de, class 03xx) among the topology's PCI devices");
+  int rc = zbuf__placement_topology_ordinals(p, osdev, msg, msg_size);
+  free(osdev);
+  return rc;
+}
+
 int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *msg, size_t msg_size) {
   memset(p, 0, sizeof *p);
+  p->host.near_node = p->host.far_node = p->host.thread_cpu = p->host.far_cpu = -1;
+  if (xml && strlen(xml) >= sizeof p->source) {
+    snprintf(msg, msg_size, "--topology: the file name is longer than %zu bytes", sizeof p->source - 1);
+    return -1;
+  }
   snprintf(p->source, sizeof p->source, "%s", xml ? xml : "this machine");
   hwloc_topology_t topo;
   if (hwloc_topology_init(&topo) != 0) {
     snprintf(msg, msg_size, "hwloc_topology_init failed");
     return -1;
   }
+  /* Where a GPU sits must not depend on what this process may use: load everything, apply the allowed set
+   * afterwards (placement.h). */
+  hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
   /* A replayed file keeps every I/O object it names; this machine keeps the ones that matter (GPUs and the
    * bridges above them), which is also what lstopo shows by default. */
   hwloc_topology_set_io_types_filter(topo,
@@ -326,75 +609,60 @@ int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *ms
   p->topology = topo;
   p->available = 1;
   p->npackages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
-  for (hwloc_obj_t n = NULL; (n = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, n)) != NULL &&
-                             p->nnodes < ZBUF_BENCH_MAX_NODES;) {
-    zbuf_bench_node *z = &p->nodes[p->nnodes++];
-    z->os_index = (int)n->os_index;
-    hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, n);
-    z->package = pkg ? (int)pkg->os_index : -1;
-    collect_cpus(topo, n, z);
+  msg[0] = '\0';
+  if (allowed_set(p, xml == NULL) != 0 || collect_nodes(p) != 0 || host_side(p) != 0 ||
+      collect_gpus(p, xml == NULL, msg, msg_size) != 0) {
+    if (!msg[0]) snprintf(msg, msg_size, "%s: out of memory while taking the placement decisions", p->source);
+    zbuf_bench_placement_free(p);
+    return -1;
   }
-  /* NUMA nodes come in logical order; sort by OS index so that "lowest OS index" is "first". */
-  for (int i = 1; i < p->nnodes; i++)
-    for (int j = i; j > 0 && p->nodes[j - 1].os_index > p->nodes[j].os_index; j--) {
-      zbuf_bench_node t = p->nodes[j];
-      p->nodes[j] = p->nodes[j - 1];
-      p->nodes[j - 1] = t;
-    }
-  /* GPUs: NVIDIA display/3D PCI functions in bus order; a "cudaN" OS device below one gives its ordinal. */
-  for (hwloc_obj_t o = NULL;
-       (o = hwloc_get_next_pcidev(topo, o)) != NULL && p->ngpus < ZBUF_BENCH_MAX_GPUS;) {
-    if (!is_nvidia_gpu(o)) continue;
-    zbuf_bench_gpu *g = &p->gpus[p->ngpus];
-    g->cuda = p->ngpus;
-    snprintf(g->ordinal_from, sizeof g->ordinal_from, "bus order");
-    for (hwloc_obj_t c = o->io_first_child; c; c = c->next_sibling)
-      if (c->type == HWLOC_OBJ_OS_DEVICE && c->name && strncmp(c->name, "cuda", 4) == 0) {
-        g->cuda = atoi(c->name + 4);
-        snprintf(g->ordinal_from, sizeof g->ordinal_from, "osdev %s", c->name);
-        const char *model = hwloc_obj_get_info_by_name(c, "GPUModel");
-        if (model) snprintf(g->name, sizeof g->name, "%s", model);
-      }
-    char keep[sizeof g->name];
-    memcpy(keep, g->name, sizeof keep);
-    describe_gpu(p, o, g, xml == NULL);
-    if (keep[0]) memcpy(g->name, keep, sizeof keep);
-    p->ngpus++;
-  }
-  decide(p);
+  if (xml)
+    zbuf__placement_append(
+        &p->cuda_check,
+        "not done: the topology is another machine's (the CUDA runtime checks this machine's)");
+  zbuf__placement_decide(p);
   if (p->nnodes <= 1) snprintf(p->note, sizeof p->note, "one NUMA node: near and far are the same memory");
   return 0;
 }
 
-/* Bus ids compared as numbers: the CUDA runtime may write the domain with 8 hex digits, hwloc with 4. */
-static int same_busid(const char *a, const char *b) {
-  unsigned d1, b1, s1, f1, d2, b2, s2, f2;
-  if (sscanf(a, "%x:%x:%x.%x", &d1, &b1, &s1, &f1) != 4 || sscanf(b, "%x:%x:%x.%x", &d2, &b2, &s2, &f2) != 4)
-    return strcasecmp(a, b) == 0;
-  return d1 == d2 && b1 == b2 && s1 == s2 && f1 == f2;
-}
-
-void zbuf_bench_placement_set_cuda_order(zbuf_bench_placement *p, const char *const *busids, int n) {
-  if (!p->available) return;
-  for (int i = 0; i < p->ngpus; i++)
-    for (int k = 0; k < n; k++)
-      if (busids[k] && same_busid(busids[k], p->gpus[i].pci)) {
-        p->gpus[i].cuda = k;
-        snprintf(p->gpus[i].ordinal_from, sizeof p->gpus[i].ordinal_from, "cudart");
-      }
-  decide(p);
+static void side_free(zbuf_bench_side *s) {
+  free(s->near_nodes);
+  free(s->note);
+  s->near_nodes = NULL;
+  s->note = NULL;
+  s->n_near = 0;
 }
 
 void zbuf_bench_placement_free(zbuf_bench_placement *p) {
+  for (int i = 0; i < p->nnodes; i++) {
+    free(p->nodes[i].cpus);
+    free(p->nodes[i].all_cpus);
+  }
+  for (int i = 0; i < p->ngpus; i++) side_free(&p->gpus[i].side);
+  side_free(&p->host);
+  free(p->nodes);
+  free(p->gpus);
+  free(p->allowed_cpus);
+  free(p->allowed_nodes);
+  free(p->missing_nodes);
+  free(p->cuda_note);
+  free(p->cuda_check);
+  hwloc_bitmap_free((hwloc_bitmap_t)p->usable_cpuset);
+  hwloc_bitmap_free((hwloc_bitmap_t)p->usable_nodeset);
   if (p->topology) hwloc_topology_destroy(topo_of(p));
-  p->topology = NULL;
+  p->nodes = NULL;
+  p->gpus = NULL;
+  p->nnodes = p->ngpus = 0;
+  p->allowed_cpus = p->allowed_nodes = p->missing_nodes = p->cuda_note = p->cuda_check = NULL;
+  p->usable_cpuset = p->usable_nodeset = p->topology = NULL;
+  p->available = 0;
 }
 
 #else /* no hwloc: nothing is known, nothing is bound */
 
 int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *msg, size_t msg_size) {
   memset(p, 0, sizeof *p);
-  snprintf(p->source, sizeof p->source, "%s", xml ? xml : "this machine");
+  snprintf(p->source, sizeof p->source, "%s", xml ? "a --topology file" : "this machine");
   snprintf(p->note, sizeof p->note, "built without hwloc: no NUMA placement");
   p->host.near_node = p->host.far_node = p->host.thread_cpu = p->host.far_cpu = -1;
   if (xml) {
@@ -404,91 +672,25 @@ int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *ms
   return 0;
 }
 
-void zbuf_bench_placement_set_cuda_order(zbuf_bench_placement *p, const char *const *busids, int n) {
-  (void)p, (void)busids, (void)n;
-}
+void zbuf__placement_decide(zbuf_bench_placement *p) { (void)p; }
 
-void zbuf_bench_placement_free(zbuf_bench_placement *p) { (void)p; }
+void zbuf_bench_placement_free(zbuf_bench_placement *p) {
+  free(p->cuda_note);
+  free(p->cuda_check);
+  p->cuda_note = p->cuda_check = NULL;
+}
 #endif
 
 const zbuf_bench_gpu *zbuf_bench_placement_gpu(const zbuf_bench_placement *p, int cuda) {
+  if (cuda < 0) return NULL;
   for (int i = 0; i < p->ngpus; i++)
     if (p->gpus[i].cuda == cuda) return &p->gpus[i];
   return NULL;
 }
 
 const zbuf_bench_node *zbuf_bench_placement_node(const zbuf_bench_placement *p, int os_index) {
+  if (os_index < 0) return NULL;
   for (int i = 0; i < p->nnodes; i++)
     if (p->nodes[i].os_index == os_index) return &p->nodes[i];
   return NULL;
-}
-
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\')
-      fprintf(f, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20)
-      fprintf(f, "\\u%04x", *s);
-    else
-      fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
-static void json_ints(FILE *f, const int *v, int n) {
-  fputc('[', f);
-  for (int i = 0; i < n; i++) fprintf(f, "%s%d", i ? ", " : "", v[i]);
-  fputc(']', f);
-}
-
-static void json_side(FILE *f, const zbuf_bench_side *s, const zbuf_bench_placement *p, const char *indent) {
-  fprintf(f, "%s\"near_nodes\": ", indent);
-  json_ints(f, s->near_nodes, s->n_near);
-  fprintf(f, ",\n%s\"near_node\": %d,\n%s\"near_cpus\": ", indent, s->near_node, indent);
-  const zbuf_bench_node *n = zbuf_bench_placement_node(p, s->near_node);
-  json_ints(f, n ? n->cpus : NULL, n ? n->ncpus : 0);
-  fprintf(f, ",\n%s\"thread_cpu\": %d,\n", indent, s->thread_cpu);
-  if (s->far_node >= 0)
-    fprintf(f, "%s\"far_node\": %d,\n%s\"far_cpu\": %d,\n", indent, s->far_node, indent, s->far_cpu);
-  else
-    fprintf(f, "%s\"far_node\": null,\n%s\"far_cpu\": null,\n", indent, indent);
-  fprintf(f, "%s\"far_reason\": ", indent);
-  json_str(f, s->far_reason);
-}
-
-void zbuf_bench_placement_json(const zbuf_bench_placement *p, FILE *f) {
-  fprintf(f, "{\n  \"topology\": ");
-  json_str(f, p->source);
-  fprintf(f, ",\n  \"hwloc\": %s,\n  \"note\": ", p->available ? "true" : "false");
-  json_str(f, p->note);
-  fprintf(f, ",\n  \"packages\": %d,\n  \"numa_distances\": %s,\n  \"nodes\": [", p->npackages,
-          p->has_distances ? "true" : "false");
-  for (int i = 0; i < p->nnodes; i++) {
-    fprintf(f, "%s\n    {\"os_index\": %d, \"package\": %d, \"cpus\": ", i ? "," : "", p->nodes[i].os_index,
-            p->nodes[i].package);
-    json_ints(f, p->nodes[i].cpus, p->nodes[i].ncpus);
-    fputc('}', f);
-  }
-  fprintf(f, "%s],\n  \"host\": {\n", p->nnodes ? "\n  " : "");
-  json_side(f, &p->host, p, "    ");
-  fprintf(f, "\n  },\n  \"gpus\": [");
-  for (int i = 0; i < p->ngpus; i++) {
-    const zbuf_bench_gpu *g = &p->gpus[i];
-    fprintf(f, "%s\n    {\n      \"cuda\": %d,\n      \"ordinal_from\": ", i ? "," : "", g->cuda);
-    json_str(f, g->ordinal_from);
-    fprintf(f, ",\n      \"pci\": ");
-    json_str(f, g->pci);
-    fprintf(f, ",\n      \"name\": ");
-    json_str(f, g->name);
-    fprintf(f,
-            ",\n      \"link\": {\"hwloc_GBps\": %.3f, \"path_min_GBps\": %.3f, \"GTps\": %g, \"gen\": %d, "
-            "\"width\": %d, \"ceiling_GBps\": %.3f, \"ceiling_from\": ",
-            g->link_GBps, g->path_GBps, g->link_GTps, g->link_gen, g->link_width, g->ceiling_GBps);
-    json_str(f, g->ceiling_from);
-    fprintf(f, "},\n");
-    json_side(f, &g->side, p, "      ");
-    fprintf(f, "\n    }");
-  }
-  fprintf(f, "%s]\n}\n", p->ngpus ? "\n  " : "");
 }

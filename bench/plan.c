@@ -137,17 +137,17 @@ static void cuda_init(zbuf_bench_env *env) {
     return;
   }
   env->cuda_devices = n;
-  char *ids[ZBUF_BENCH_MAX_GPUS] = {0};
-  static char store[ZBUF_BENCH_MAX_GPUS][32];
-  for (int i = 0; i < n && i < ZBUF_BENCH_MAX_GPUS; i++) {
-    if (cudaDeviceGetPCIBusId(store[i], (int)sizeof store[i], i) == cudaSuccess) ids[i] = store[i];
+  /* The runtime's order is the one --gpu and the implementation use; the topology's is replaced by it, and
+   * every disagreement is said. */
+  if (!env->opt.topology) {
+    zbuf_bench_placement_cuda_check(&env->place);
+    if (env->place.cuda_disagreements > 0) fprintf(stderr, "zbuf-bench: CUDA order: %s\n", env->place.cuda_check);
   }
-  /* The runtime's order is the one --gpu and the implementation use; hwloc's guess is replaced by it. */
-  if (!env->opt.topology) zbuf_bench_placement_set_cuda_order(&env->place, (const char *const *)ids, n);
   struct cudaDeviceProp prop;
   if (cudaGetDeviceProperties(&prop, env->opt.gpu) == cudaSuccess)
     snprintf(env->gpu_name, sizeof env->gpu_name, "%s", prop.name);
-  if (ids[env->opt.gpu]) snprintf(env->gpu_pci, sizeof env->gpu_pci, "%s", ids[env->opt.gpu]);
+  if (cudaDeviceGetPCIBusId(env->gpu_pci, (int)sizeof env->gpu_pci, env->opt.gpu) != cudaSuccess)
+    env->gpu_pci[0] = '\0';
   cudaSetDevice(env->opt.gpu);
 #else
   snprintf(env->cuda_note, sizeof env->cuda_note, "built without CUDA (ZBUF_WITH_CUDA=OFF): no GPU rows");
@@ -175,6 +175,8 @@ int zbuf_bench_env_init(const zbuf_bench_options *opt, zbuf_bench_env **out) {
   current = env;
   sizes_init(env);
   if (opt->placement_only) {
+    /* On this machine the CUDA runtime, where there is one, checks the topology's ordinals. */
+    if (!opt->topology) zbuf_bench_placement_cuda_check(&env->place);
     *out = env;
     return 0;
   }
@@ -203,10 +205,19 @@ int zbuf_bench_env_init(const zbuf_bench_options *opt, zbuf_bench_env **out) {
       (caps & ZBUF_CAP_CUDA_HOST) && env->cuda_devices > 0 && device_ok(impl, kDLCUDAHost, 0, NULL, 0);
   const zbuf_bench_gpu *g = env->cuda_devices > 0 ? zbuf_bench_placement_gpu(&env->place, opt->gpu) : NULL;
   env->side = g ? &g->side : &env->place.host;
+  if (env->place.available && env->side->near_node < 0)
+    fprintf(stderr, "zbuf-bench: %s placement: %s; its rows are unplaced (any)\n", g ? "GPU" : "host",
+            env->side->note ? env->side->note : "no near node");
   const zbuf_bench_node *near = zbuf_bench_placement_node(&env->place, env->side->near_node);
   env->all_threads = opt->max_threads > 0 ? opt->max_threads : (near ? near->ncpus : 1);
   if (env->all_threads < 1) env->all_threads = 1;
-  if (env->all_threads > 64) env->all_threads = 64;
+  if (env->all_threads > ZBUF_BENCH_MAX_THREADS) {
+    snprintf(env->threads_note, sizeof env->threads_note,
+             "the near node has %d cores; multi-thread rows use %d (ZBUF_BENCH_MAX_THREADS, --threads 1-%d)",
+             env->all_threads, ZBUF_BENCH_MAX_THREADS, ZBUF_BENCH_MAX_THREADS);
+    fprintf(stderr, "zbuf-bench: %s\n", env->threads_note);
+    env->all_threads = ZBUF_BENCH_MAX_THREADS;
+  }
   *out = env;
   return 0;
 }
@@ -292,16 +303,19 @@ static void add_side(const zbuf_bench_env *env, const zbuf_bench_side *s, const 
                      void (*add)(const char *, const char *, void *), void *ctx) {
   char key[96], value[512];
   snprintf(key, sizeof key, "%s_near_node", prefix);
-  snprintf(value, sizeof value, "%d", s->near_node);
+  snprintf(value, sizeof value, s->near_node >= 0 ? "%d" : "none", s->near_node);
   add(key, value, ctx);
   snprintf(key, sizeof key, "%s_thread_cpu", prefix);
-  snprintf(value, sizeof value, "%d", s->thread_cpu);
+  snprintf(value, sizeof value, s->thread_cpu >= 0 ? "%d" : "none", s->thread_cpu);
   add(key, value, ctx);
   snprintf(key, sizeof key, "%s_far_node", prefix);
   snprintf(value, sizeof value, s->far_node >= 0 ? "%d" : "none", s->far_node);
   add(key, value, ctx);
   snprintf(key, sizeof key, "%s_far_reason", prefix);
   add(key, s->far_reason, ctx);
+  /* What the allowed set changed: why there are no near/far rows, or which near node was skipped. */
+  snprintf(key, sizeof key, "%s_placement_note", prefix);
+  add(key, s->note ? s->note : "", ctx);
   (void)env;
 }
 
@@ -344,6 +358,15 @@ void zbuf_bench_env_context(const zbuf_bench_env *env, void (*add)(const char *,
   snprintf(v, sizeof v, "%d", env->place.nnodes);
   add("numa_nodes", v, ctx);
   add("numa_note", env->place.note, ctx);
+  if (env->place.available) {
+    char *allowed = NULL;
+    zbuf__placement_append(&allowed, "%scpus %s, nodes %s (%s)", env->place.restricted ? "restricted: " : "",
+                           env->place.allowed_cpus, env->place.allowed_nodes, env->place.allowed_from);
+    add("placement_allowed", allowed ? allowed : "", ctx);
+    free(allowed);
+  }
+  add("cuda_order_check", env->place.cuda_check ? env->place.cuda_check : "", ctx);
+  add("all_threads_note", env->threads_note, ctx);
   add_side(env, &env->place.host, "host", add, ctx);
   const zbuf_bench_gpu *g = env->cuda_devices ? zbuf_bench_placement_gpu(&env->place, env->opt.gpu) : NULL;
   if (g) {
@@ -352,7 +375,8 @@ void zbuf_bench_env_context(const zbuf_bench_env *env, void (*add)(const char *,
     if (g->link_gen)
       snprintf(v, sizeof v, "PCIe gen%d x%d (%g GT/s)", g->link_gen, g->link_width, g->link_GTps);
     else
-      snprintf(v, sizeof v, "unknown generation/width (hwloc %.3f GB/s)", g->link_GBps);
+      snprintf(v, sizeof v, "unknown generation/width (hwloc %.3f GB/s%s%s)", g->link_GBps,
+               g->link_candidates[0] ? ": " : "", g->link_candidates);
     add("pcie_link", v, ctx);
     snprintf(v, sizeof v, "%.3f", g->ceiling_GBps);
     add("pcie_ceiling_GBps", v, ctx);

@@ -305,6 +305,10 @@ int main(int argc, char **argv) {
     if (take(argc, argv, &i, "--impl", &v)) {
       opt.impl_spec = v;
     } else if (take(argc, argv, &i, "--topology", &v)) {
+      // "--topology --placement-only" would read the option as the file and then say it is missing.
+      if (!*v || (v[0] == '-' && v[1] == '-'))
+        return usage_error(std::string("--topology needs a value (an hwloc XML file), got ") +
+                           (*v ? std::string("the option ") + v : std::string("an empty one")));
       opt.topology = v;
     } else if (take(argc, argv, &i, "--budget", &v)) {
       if (!parse_budget(v, &budget))
