@@ -48,7 +48,8 @@ static const char usage_text[] =
     "Statuses: PASS FAIL SKIP UNSUPPORTED UNRESOLVED CRASH TIMEOUT. Exit status: without --expect 0 iff no\n"
     "FAIL, CRASH, TIMEOUT or UNRESOLVED; with --expect 0 iff every status equals the expected one; 2 for "
     "usage\n"
-    "errors and for an implementation that refuses to start.\n";
+    "errors and for an implementation that refuses to start; without --expect, 4 when no test ran (every\n"
+    "selected test SKIP or UNSUPPORTED: an implementation that serves nothing is not conformant).\n";
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "zbuf-conform: ");
@@ -300,7 +301,20 @@ int main(int argc, char **argv) {
                     : "unreadable");
     return d;
   }
-  for (size_t k = 0; k < n; k++)
+  size_t ran = 0;
+  for (size_t k = 0; k < n; k++) {
     if (conform__outcome_is_bad(run.results[k].outcome)) return 1;
+    if (run.results[k].outcome == CONFORM_PASS) ran++;
+  }
+  if (ran == 0) {
+    /* Every selected test was SKIP or UNSUPPORTED: nothing was shown to work. An implementation that claims
+     * nothing (or has no usable device here) is not conformant; an expectations file that says so on
+     * purpose (--expect) is the way to accept such a run. */
+    fprintf(stderr,
+            "zbuf-conform: no test ran: all %zu selected tests of %s were SKIP or UNSUPPORTED (0 PASS, 0 FAIL); "
+            "an implementation that serves nothing is not conformant (exit 4; use --expect to accept it)\n",
+            n, spec.text);
+    return 4;
+  }
   return 0;
 }

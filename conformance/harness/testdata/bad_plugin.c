@@ -13,7 +13,10 @@
  *                in a worker the tests after them still run
  *   slice-hang   the reference's table, but buffer_slice never returns (TIMEOUT for those tests only)
  *   sticky       the reference's table, but buffer_from_bytes fails from its 5th call in a process on: state
- *                one test leaves for the next (a test alone passes; the same test late in a worker fails) */
+ *                one test leaves for the next (a test alone passes; the same test late in a worker fails)
+ *   claims-nothing  a valid table that claims no capability and provides no operation: every test is
+ *                UNSUPPORTED, and the bare `zbuf-conform --impl` must not call that a pass (exit 4) */
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +128,11 @@ zbuf_status zbuf_impl_entry(uint32_t requested_abi, const char *config, const zb
     broken.buffer_slice = slice_hang;
   else if (strcmp(c, "sticky") == 0)
     ref_from_bytes = ref->buffer_from_bytes, broken.buffer_from_bytes = from_bytes_sticky;
+  else if (strcmp(c, "claims-nothing") == 0) {
+    /* Every operation, from shutdown to the end of the table, left NULL. */
+    memset((char *)&broken + offsetof(zbuf_impl, shutdown), 0, sizeof broken - offsetof(zbuf_impl, shutdown));
+    broken.capabilities = 0;
+  }
   else
     return set_error(err, ZBUF_EINVAL, "unknown bad-plugin config");
   *out = &broken;
