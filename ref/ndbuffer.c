@@ -469,6 +469,7 @@ zbuf_status zbuf_ndbuffer_to_device(const zbuf_ndbuffer *src, zbuf_device device
 
 zbuf_status zbuf_ndbuffer_copy(const zbuf_ndbuffer *src, zbuf_ndbuffer **out, zbuf_error *err) {
   if (src == NULL) return zbuf_error_set(err, ZBUF_EINVAL, "src is NULL");
+  if (out == NULL) return zbuf_error_set(err, ZBUF_EINVAL, "out is NULL");
   zbuf__view v = zbuf__ndbuffer_view(src);
   return zbuf__ndbuffer_convert(&v, src->block->device, src->block->device, src->dtype, 0, NULL, out, err);
 }
@@ -476,6 +477,7 @@ zbuf_status zbuf_ndbuffer_copy(const zbuf_ndbuffer *src, zbuf_ndbuffer **out, zb
 zbuf_status zbuf_ndbuffer_astype(const zbuf_ndbuffer *src, zbuf_dtype dtype, zbuf_ndbuffer **out,
                                  zbuf_error *err) {
   if (src == NULL) return zbuf_error_set(err, ZBUF_EINVAL, "src is NULL");
+  if (out == NULL) return zbuf_error_set(err, ZBUF_EINVAL, "out is NULL");
   ZBUF_RETURN_NOT_OK(check_dtype(dtype, err));
   zbuf__view v = zbuf__ndbuffer_view(src);
   return zbuf__ndbuffer_convert(&v, src->block->device, src->block->device, dtype, 0, NULL, out, err);

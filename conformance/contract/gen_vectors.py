@@ -497,6 +497,25 @@ def gen_astype() -> Cases:
     add(C, "f8-to-u2", np.array([0.0, 1.5, 65535.0], dtype="<f8"), "C", "<u2")
     add(
         C,
+        "f8-to-u4-high",
+        np.array([3e9, 4294967295.0, 2147483648.0, 2147483647.5], dtype="<f8"),
+        "C",
+        "<u4",
+        note="in range for uint32 but not for int32",
+    )
+    add(
+        C,
+        "f8-to-u8-high",
+        np.array([1e10, 2.0**63, 1.5 * 2.0**63, 2.0**64 - 2048], dtype="<f8"),
+        "C",
+        "<u8",
+        note="in range for uint64, from 2^63 on not for int64",
+    )
+    add(C, "f4-to-u4-high", np.array([3e9, 2.0**31], dtype="<f4"), "C", "<u4")
+    add(C, "f8-to-i4-near-limits", np.array([2147483647.9, -2147483648.9, -2147483647.5], dtype="<f8"), "C", "<i4")
+    add(C, "f8-to-i2-trunc", np.array([-32768.9, 32767.9, -1.5], dtype="<f8"), "C", "<i2")
+    add(
+        C,
         "f8-to-f4-round",
         np.array([0.1, 1 / 3, 1e-50, 3.4e38, 1e39, -0.0], dtype="<f8"),
         "C",
@@ -527,6 +546,21 @@ def gen_astype() -> Cases:
         note="2^53+2^29+1 goes to 2^53+2^30; going through float64 first would give 2^53",
     )
     add(C, "f4-to-f2-ties", np.array([2049.0, 2051.0, -2049.0, 1 + 2**-11], dtype="<f4"), "C", "<f2")
+    add(
+        C,
+        "f8-to-f2-sticky-lowest-bit",
+        np.array([1 + 2**-11 + 2**-52, 2048 + 1 + 2**-42, 2**-24 * (1.5 + 2**-52)], dtype="<f8"),
+        "C",
+        "<f2",
+        note="just above a tie by the last bit of the float64 mantissa: rounds up",
+    )
+    add(
+        C,
+        "f4-to-f2-sticky-lowest-bit",
+        np.array([1 + 2**-11 + 2**-23, -(1 + 2**-11 + 2**-23)], dtype="<f4"),
+        "C",
+        "<f2",
+    )
     add(
         C,
         "f2-to-f8",
@@ -577,6 +611,12 @@ def gen_astype() -> Cases:
         note="bool(x) is x != 0: -0.0 is False, NaN is True",
     )
     add(C, "i4-to-b1", np.array([0, 2, -1], dtype="<i4"), "C", "|b1")
+    add(C, "u1-to-b1", np.array([0, 1, 2, 255], dtype="|u1"), "C", "|b1")
+    add(C, "u8-to-b1", np.array([0, 1, 2**64 - 1], dtype="<u8"), "C", "|b1")
+    add(C, "f8-to-c16", np.array([1.5, -0.0, -3.0], dtype="<f8"), "C", "<c16", note="the imaginary part is +0.0")
+    add(C, "i4-to-c16", np.array([3, -4], dtype="<i4"), "C", "<c16")
+    add(C, "b1-to-c16", np.array([True, False]), "C", "<c16")
+    add(C, "u2-to-c8", np.array([65535, 1], dtype="<u2"), "C", "<c8")
     add(
         C,
         "c16-to-f8",
@@ -694,6 +734,11 @@ def gen_getitem() -> Cases:
     add(C, "empty-neg-step", a45, "C", [sl(1, 3, -1)])
     add(C, "step3", a45, "C", [sl(None, None, 3), sl(None, None, 3)])
     add(C, "big-step", a45, "C", [sl(None, None, 10), sl(4, None, -10)])
+    # Empty selections whose resolved bounds are equal or crossed, with a step other than 1: extent 0.
+    add(C, "empty-equal-bounds-step2", a45, "C", [sl(2, 2, 2)])
+    add(C, "empty-crossed-step2", a45, "C", [sl(), sl(3, 1, 2)])
+    add(C, "empty-equal-bounds-neg-step", a45, "C", [sl(1, 1, -2)])
+    add(C, "empty-crossed-neg-step3", a45, "C", [sl(), sl(1, 4, -3)])
     add(C, "all-ints", f45, "C", [2, 3], note="0-d result; whether it aliases is open (ND-COPY-002)")
     add(C, "all-ints-neg", f45, "F", [-4, -5])
     add(C, "3d-int-all-int", a234, "C", [1, sl(), -1])
@@ -915,6 +960,45 @@ def gen_all_equal() -> Cases:
         },
         note="only the view's elements are compared",
     )
+    # One-byte integers compare byte by byte, in a loop of their own when the value repeats (stride 0).
+    scal(S14, "i1-equal", np.full((5,), -5, dtype="|i1"), sx(-5, "|i1"))
+    scal(S14, "i1-unequal", np.array([-5, -5, 5, -5], dtype="|i1"), sx(-5, "|i1"))
+    scal(S14, "u1-equal", np.full((2, 3), 200, dtype="|u1"), sx(200, "|u1"))
+    scal(S14, "u1-unequal", np.array([200, 200, 201], dtype="|u1"), sx(200, "|u1"))
+    scal(S14, "u1-first-differs", np.array([7, 200, 200], dtype="|u1"), sx(200, "|u1"))
+    scal(S14, "be-unequal", np.array([1.5, 2.5], dtype=">f8"), sx(1.5, ">f8"))
+    scal(S14, "be-f4-equal", np.array([-3.25, -3.25, -3.25], dtype=">f4"), sx(-3.25, ">f4"))
+    scal(S14, "be-i2-unequal", np.array([258, 258, 513], dtype=">i2"), sx(258, ">i2"))
+    # A strided first operand against a contiguous other array: the elements between a's (here 99) must
+    # not take part in the comparison.
+    g = np.array([[1, 99, 2, 99, 3, 99], [4, 99, 5, 99, 6, 99]], dtype="<i2")
+    for variant, other in (
+        ("strided-vs-contiguous-equal", np.array([[1, 2, 3], [4, 5, 6]], dtype="<i2")),
+        ("strided-vs-contiguous-unequal", np.array([[1, 2, 3], [4, 5, 7]], dtype="<i2")),
+    ):
+        c.add(
+            S17,
+            variant,
+            inp(g, "C", [sl(), sl(None, None, 2)]),
+            {"other": enc(other), "equal_nan": True},
+            (lambda o: lambda: {"value": contract_all_equal(make(g, "C", [sl(), sl(None, None, 2)]), o, True)})(
+                other
+            ),
+        )
+    u1 = np.array([[10, 0, 11, 0], [12, 0, 13, 0]], dtype="|u1")
+    c.add(
+        S17,
+        "u1-strided-vs-contiguous",
+        inp(u1, "C", [sl(), sl(None, None, 2)]),
+        {"other": enc(np.array([[10, 11], [12, 14]], dtype="|u1")), "equal_nan": True},
+        lambda: {
+            "value": contract_all_equal(
+                make(u1, "C", [sl(), sl(None, None, 2)]), np.array([[10, 11], [12, 14]], dtype="|u1"), True
+            )
+        },
+    )
+    arr(S17, "u1-row-unequal", np.array([[1, 2, 3], [1, 2, 4]], dtype="|u1"), np.array([1, 2, 3], dtype="|u1"))
+    arr(S17, "i1-bcast-equal", np.full((2, 3), -1, dtype="|i1"), np.array([-1], dtype="|i1"))
     # zeros: bit patterns
     scal(S15, "pos-vs-pos", f8(F8["pz"], F8["pz"]), F8["pz"])
     scal(S15, "neg-vs-neg", f8(F8["nz"], F8["nz"]), F8["nz"])

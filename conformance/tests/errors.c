@@ -257,7 +257,8 @@ CONFORM_TEST_VARIANTS("BUF-ERR-009", EP_KINDS("size-2p62") "," EP_KINDS("size-ma
 #define BUF_ERR_010_VARIANTS                                                                                 \
   EP_KINDS("from_bytes")                                                                                     \
   "," EP_KINDS("from_bytes-null") "," EP_KINDS("create_zero_length") "," EP_KINDS("slice-a-a") "," EP_KINDS( \
-      "slice-b-a") "," EP_KINDS("set_slice-empty") "," EP_KINDS("combine-empty") "," EP_KINDS("to_bytes-0")
+      "slice-b-a") "," EP_KINDS("set_slice-empty") "," EP_KINDS("combine-empty") "," EP_KINDS("to_bytes-0") "," \
+      EP_KINDS("wrap-null")
 
 CONFORM_TEST_VARIANTS("BUF-ERR-010", BUF_ERR_010_VARIANTS, ZBUF_CAP_HOST, buf_err_010_zero_sizes) {
   const zbuf_impl *I = ctx->impl;
@@ -268,6 +269,12 @@ CONFORM_TEST_VARIANTS("BUF-ERR-010", BUF_ERR_010_VARIANTS, ZBUF_CAP_HOST, buf_er
     CONFORM_OK(ctx, I->buffer_from_bytes(I, ctx->dev, pat, 0, &out, &ctx->err));
   } else if (strcmp(l, "from_bytes-null") == 0) {
     CONFORM_OK(ctx, I->buffer_from_bytes(I, ctx->dev, NULL, 0, &out, &ctx->err));
+  } else if (strcmp(l, "wrap-null") == 0) {
+    /* Nothing to wrap: NULL data of size 0 is a valid empty Buffer (Zarr: from_array_like of an empty
+     * array), as from_bytes(NULL, 0) is. */
+    conform_need_caps(ctx, ZBUF_CAP_WRAP);
+    CONFORM_NEED_OP(ctx, buffer_wrap);
+    CONFORM_OK(ctx, I->buffer_wrap(I, ctx->dev, NULL, 0, NULL, NULL, &out, &ctx->err));
   } else if (strcmp(l, "create_zero_length") == 0) {
     CONFORM_NEED_OP(ctx, buffer_create_zero_length);
     CONFORM_OK(ctx, I->buffer_create_zero_length(I, ctx->dev, &out, &ctx->err));

@@ -142,6 +142,10 @@ CONFORM_TEST_VARIANTS("BUF-SEM-005", MP_SAME_PAIRS ",cpu->cuda,cuda->cpu,cuda_ho
   } pairs[] = {{"abcdef", "abcdef", 6, 6, 1},
                {"abcdef", "abcdeF", 6, 6, 0},
                {"abcdef", "Xbcdef", 6, 6, 0},
+               /* The first differing byte smaller in a than in b, and larger: unequal both ways. */
+               {"abcdeF", "abcdef", 6, 6, 0},
+               {"Abcdef", "abcdef", 6, 6, 0},
+               {"ab\x7f", "ab\x80", 3, 3, 0},
                {"abcdef", "abcde", 6, 5, 0},
                {"abc", "abcdef", 3, 6, 0},
                {"", "", 0, 0, 1},

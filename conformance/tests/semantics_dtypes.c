@@ -235,3 +235,73 @@ CONFORM_TEST_VARIANTS("ND-SEM-023", MP_KINDS, ZBUF_CAP_ND, nd_sem_023_metadata_n
   I->ndbuffer_release(I, v);
   I->ndbuffer_release(I, a);
 }
+
+/* ---- ND-SEM-026: dtype strings mean what NumPy says ---- */
+
+/* A spelling np.dtype() accepts and the dtype.str NumPy gives it. In the expected string '@' stands for the
+ * machine's byte-order mark, and 'L' / 'P' for the size of C long / of a pointer, which NumPy's "l", "long"
+ * and "int"/"intp" follow. */
+typedef struct dt_spelling {
+  const char *text, *want;
+} dt_spelling;
+
+static const dt_spelling dt_spellings[] = {
+    {"?", "|b1"},        {"b", "|i1"},          {"B", "|u1"},         {"h", "@i2"},       {"H", "@u2"},
+    {"i", "@i4"},        {"I", "@u4"},          {"l", "@iL"},         {"L", "@uL"},       {"q", "@i8"},
+    {"Q", "@u8"},        {"e", "@f2"},          {"f", "@f4"},         {"d", "@f8"},       {"F", "@c8"},
+    {"D", "@c16"},       {"bool", "|b1"},       {"int8", "|i1"},      {"int16", "@i2"},   {"int32", "@i4"},
+    {"int64", "@i8"},    {"uint8", "|u1"},      {"uint16", "@u2"},    {"uint32", "@u4"},  {"uint64", "@u8"},
+    {"float16", "@f2"},  {"float32", "@f4"},    {"float64", "@f8"},   {"complex64", "@c8"},
+    {"complex128", "@c16"}, {"bool_", "|b1"},   {"byte", "|i1"},      {"ubyte", "|u1"},   {"short", "@i2"},
+    {"ushort", "@u2"},   {"intc", "@i4"},       {"uintc", "@u4"},     {"long", "@iL"},    {"ulong", "@uL"},
+    {"longlong", "@i8"}, {"ulonglong", "@u8"},  {"int", "@iP"},       {"int_", "@iP"},    {"intp", "@iP"},
+    {"uint", "@uP"},     {"uintp", "@uP"},      {"half", "@f2"},      {"single", "@f4"},  {"double", "@f8"},
+    {"float", "@f8"},    {"csingle", "@c8"},    {"cdouble", "@c16"},  {"complex", "@c16"}, {"=f8", "@f8"},
+    {"|i1", "|i1"},      {">u1", "|u1"},        {"<b1", "|b1"},       {"=?", "|b1"},      {"<q", "<i8"},
+    {">H", ">u2"},       {"i4", "@i4"},         {"u8", "@u8"},        {"f2", "@f2"},      {"c8", "@c8"},
+    {"b1", "|b1"},       {">c16", ">c16"},      {"=i2", "@i2"},       {"|u2", "@u2"},     {"<f4", "<f4"},
+    {">i8", ">i8"}};
+
+/* The expected dtype.str of a spelling on this machine. */
+static void dt_expected(const char *want, char *out, size_t n) {
+  size_t k = 0;
+  for (const char *p = want; *p && k + 2 < n; p++) {
+    if (*p == '@')
+      out[k++] = sp_little() ? '<' : '>';
+    else if (*p == 'L' || *p == 'P')
+      k += (size_t)snprintf(out + k, n - k, "%zu", *p == 'L' ? sizeof(long) : sizeof(void *));
+    else
+      out[k++] = *p;
+  }
+  out[k] = '\0';
+}
+
+CONFORM_TEST_VARIANTS("ND-SEM-026", "spellings@cpu,spellings@cuda_host,spellings@cuda", ZBUF_CAP_ND,
+                      nd_sem_026_dtype_spellings) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_empty);
+  const int64_t shape[1] = {3};
+  size_t accepted = 0;
+  for (size_t i = 0; i < sizeof dt_spellings / sizeof dt_spellings[0]; i++) {
+    char want[8];
+    dt_expected(dt_spellings[i].want, want, sizeof want);
+    zbuf_impl_ndbuffer *a = NULL;
+    zbuf_error e;
+    conform_error_reset(&e);
+    int st = I->ndbuffer_empty(I, ctx->nd_dev, 1, shape, dt_spellings[i].text, ZBUF_ORDER_C, &a, &e);
+    if (st == ZBUF_ETYPE || st == ZBUF_EUNSUPPORTED) { /* a spelling or dtype not taken: allowed */
+      conform_note(ctx, "\"%s\" not accepted (%s)", dt_spellings[i].text, conform_status_name(st));
+      continue;
+    }
+    if (st != ZBUF_OK)
+      conform_fail(ctx, "empty(dtype \"%s\"): expected OK, ETYPE or EUNSUPPORTED, seen %s: %s",
+                   dt_spellings[i].text, conform_status_name(st), e.message);
+    zbuf_impl_ndinfo in = conform_nd_info(ctx, a);
+    if (strncmp(in.dtype, want, sizeof in.dtype) != 0)
+      conform_fail(ctx, "dtype \"%s\" gave an array of dtype \"%.8s\"; NumPy's np.dtype(\"%s\").str is \"%s\"",
+                   dt_spellings[i].text, in.dtype, dt_spellings[i].text, want);
+    I->ndbuffer_release(I, a);
+    accepted++;
+  }
+  conform_note(ctx, "%zu of %zu spellings accepted", accepted, sizeof dt_spellings / sizeof dt_spellings[0]);
+}
