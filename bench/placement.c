@@ -94,21 +94,23 @@ static int is_near(const zbuf_bench_side *s, int os_index) {
 static void choose_far(zbuf_bench_placement *p, struct hwloc_distances_s *dist, zbuf_bench_side *s) {
   s->far_node = -1;
   s->far_cpu = -1;
+  free(s->far_reason);
+  s->far_reason = NULL;
   if (s->near_node < 0) {
-    snprintf(s->far_reason, sizeof s->far_reason, "no near node (see note): no far node either");
+    zbuf__placement_append(&s->far_reason, "no near node (see note): no far node either");
     return;
   }
   const zbuf_bench_node *near = zbuf_bench_placement_node(p, s->near_node);
   int best = -1, other_pkg = -1, other = -1, nhost = 0;
   double best_d = -1;
-  char *outside = NULL;
+  hwloc_bitmap_t outside = hwloc_bitmap_alloc();
   for (int i = 0; i < p->nnodes; i++) {
     const zbuf_bench_node *n = &p->nodes[i];
     if (n->gpu_memory) continue;
     nhost++;
     if (is_near(s, n->os_index)) continue;
     if (!n->usable) {
-      zbuf__placement_append(&outside, "%s%d", outside ? "," : "", n->os_index);
+      if (outside) hwloc_bitmap_set(outside, (unsigned)n->os_index);
       continue;
     }
     double d = numa_distance(dist, s->near_node, n->os_index);
@@ -116,33 +118,45 @@ static void choose_far(zbuf_bench_placement *p, struct hwloc_distances_s *dist, 
     if (other_pkg < 0 && near && n->package != near->package) other_pkg = n->os_index;
     if (other < 0) other = n->os_index;
   }
+  char *out = outside && !hwloc_bitmap_iszero(outside) ? list_of(outside) : NULL;
+  hwloc_bitmap_free(outside);
   if (other < 0) {
-    if (outside)
-      snprintf(s->far_reason, sizeof s->far_reason,
-               "every other NUMA node (%s) is outside this process's allowed set: no far node", outside);
+    if (out)
+      zbuf__placement_append(&s->far_reason,
+                             "every other NUMA node (%s) is outside this process's allowed set: no far node",
+                             out);
     else if (p->missing_nodes)
-      snprintf(s->far_reason, sizeof s->far_reason,
-               "the other NUMA nodes (%s) are outside the allowed set and not in this topology: no far node",
-               p->missing_nodes);
+      zbuf__placement_append(
+          &s->far_reason,
+          "the other NUMA nodes (%s) are outside the allowed set and not in this topology: no "
+          "far node",
+          p->missing_nodes);
     else if (nhost <= 1)
-      snprintf(s->far_reason, sizeof s->far_reason, "one NUMA node: no far node");
+      zbuf__placement_append(&s->far_reason, "one NUMA node: no far node");
     else
-      snprintf(s->far_reason, sizeof s->far_reason, "every NUMA node with cpus is near");
-    free(outside);
+      zbuf__placement_append(&s->far_reason, "every NUMA node with cpus is near");
+    free(out);
     return;
   }
-  free(outside);
   if (best >= 0 && best_d >= 0) {
     s->far_node = best;
-    snprintf(s->far_reason, sizeof s->far_reason, "largest NUMA distance from node %d (%g)", s->near_node,
-             best_d);
+    zbuf__placement_append(&s->far_reason, "largest NUMA distance from node %d (%g)", s->near_node, best_d);
   } else if (other_pkg >= 0) {
     s->far_node = other_pkg;
-    snprintf(s->far_reason, sizeof s->far_reason, "first node of another package (no distance matrix)");
+    zbuf__placement_append(&s->far_reason, "first node of another package (no distance matrix)");
   } else {
     s->far_node = other;
-    snprintf(s->far_reason, sizeof s->far_reason, "first other node, same package (no distance matrix)");
+    zbuf__placement_append(&s->far_reason, "first other node, same package (no distance matrix)");
   }
+  /* The far node is the farthest this process may use, which may not be the machine's farthest: say so. */
+  if (out)
+    zbuf__placement_append(&s->far_reason,
+                           "; nodes %s, outside this process's allowed set, were not considered", out);
+  if (p->missing_nodes)
+    zbuf__placement_append(
+        &s->far_reason, "; nodes %s, outside the allowed set and not in this topology, were not considered",
+        p->missing_nodes);
+  free(out);
   const zbuf_bench_node *far = zbuf_bench_placement_node(p, s->far_node);
   s->far_cpu = far && far->ncpus > 0 ? far->cpus[0] : -1;
 }
@@ -334,6 +348,10 @@ void zbuf__placement_decide(zbuf_bench_placement *p) {
     for (int j = 0; j < i; j++) rank += p->gpus[j].side.near_node == s->near_node;
     const zbuf_bench_node *n = zbuf_bench_placement_node(p, s->near_node);
     s->thread_cpu = n && n->ncpus > 0 ? n->cpus[rank % n->ncpus] : -1;
+    /* More GPUs on a node than it has allowed cores: threads share, and the decision says with whom. */
+    s->thread_shared_with = -1;
+    for (int j = 0; j < i && s->thread_shared_with < 0 && s->thread_cpu >= 0; j++)
+      if (p->gpus[j].side.thread_cpu == s->thread_cpu) s->thread_shared_with = p->gpus[j].cuda;
     choose_far(p, dist, s);
   }
   zbuf_bench_side *h = &p->host;
@@ -527,7 +545,11 @@ static int collect_nodes(zbuf_bench_placement *p) {
        (n = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, n)) != NULL && p->nnodes < count;) {
     zbuf_bench_node *z = &p->nodes[p->nnodes++];
     z->os_index = (int)n->os_index;
+    /* The package whose cpus hold the node's: its ancestor in hwloc 2, its child where a hwloc 1.x file put
+     * the node above a package of the same cpus. */
     hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, n);
+    if (!pkg && !hwloc_bitmap_iszero(n->cpuset))
+      pkg = hwloc_get_next_obj_covering_cpuset_by_type(topo, n->cpuset, HWLOC_OBJ_PACKAGE, NULL);
     z->package = pkg ? (int)pkg->os_index : -1;
     z->gpu_memory = n->subtype && strcmp(n->subtype, "GPUMemory") == 0;
     int mem_allowed = hwloc_bitmap_isset((hwloc_const_bitmap_t)p->usable_nodeset, n->os_index);
@@ -572,7 +594,8 @@ static int collect_gpus(zbuf_bench_placement *p, int live, char *msg, size_t msg
 
 int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *msg, size_t msg_size) {
   memset(p, 0, sizeof *p);
-  p->host.near_node = p->host.far_node = p->host.thread_cpu = p->host.far_cpu = -1;
+  p->host.near_node = p->host.far_node = p->host.thread_cpu = p->host.far_cpu = p->host.thread_shared_with =
+      -1;
   if (xml && strlen(xml) >= sizeof p->source) {
     snprintf(msg, msg_size, "--topology: the file name is longer than %zu bytes", sizeof p->source - 1);
     return -1;
@@ -628,8 +651,9 @@ int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *ms
 static void side_free(zbuf_bench_side *s) {
   free(s->near_nodes);
   free(s->note);
+  free(s->far_reason);
   s->near_nodes = NULL;
-  s->note = NULL;
+  s->note = s->far_reason = NULL;
   s->n_near = 0;
 }
 
@@ -664,7 +688,8 @@ int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *ms
   memset(p, 0, sizeof *p);
   snprintf(p->source, sizeof p->source, "%s", xml ? "a --topology file" : "this machine");
   snprintf(p->note, sizeof p->note, "built without hwloc: no NUMA placement");
-  p->host.near_node = p->host.far_node = p->host.thread_cpu = p->host.far_cpu = -1;
+  p->host.near_node = p->host.far_node = p->host.thread_cpu = p->host.far_cpu = p->host.thread_shared_with =
+      -1;
   if (xml) {
     snprintf(msg, msg_size, "--topology needs a build with hwloc (ZBUF_WITH_HWLOC)");
     return -1;

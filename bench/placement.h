@@ -14,8 +14,8 @@
  *   each core that has one.
  * Rules, in the order they are applied, for every GPU:
  *   near nodes  the NUMA nodes of the GPU's first non-I/O ancestor (the package, die or group its host bridge
- *               hangs from), allowed or not: its physical locality, what hwloc_get_local_numanode_objs gives
- *               for that ancestor with larger and smaller localities;
+ *               hangs from), allowed or not: its physical locality (for the nodes with cpus, also what
+ *               hwloc_get_local_numanode_objs gives with larger and smaller localities);
  *   near_node   the first usable near node by OS index that is host memory (not a GPU's memory exposed as a
  *               node, hwloc subtype "GPUMemory"). None when no near node is usable: the side is refused (no
  *               near or far rows) and its note says why; zbuf never calls another node "near";
@@ -60,8 +60,9 @@ typedef struct zbuf_bench_side {
   int n_near;
   int *near_nodes;           /* physical locality, by OS index, allowed or not */
   int near_node, thread_cpu; /* -1: refused, no near/far rows (note says why) */
+  int thread_shared_with;    /* the first GPU (CUDA ordinal) given the same thread cpu, -1: none */
   int far_node, far_cpu;     /* -1 when there is none */
-  char far_reason[256];
+  char *far_reason;          /* how the far node was chosen, or why there is none */
   char *note; /* NULL, or what the allowed set changed: why near_node is -1, which near node was skipped */
 } zbuf_bench_side;
 

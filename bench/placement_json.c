@@ -44,6 +44,8 @@ static void json_side(FILE *f, const zbuf_bench_side *s, const zbuf_bench_placem
   json_ints(f, n ? n->cpus : NULL, n ? n->ncpus : 0);
   fprintf(f, ",\n%s\"thread_cpu\": ", indent);
   json_index(f, s->thread_cpu);
+  fprintf(f, ",\n%s\"thread_shared_with\": ", indent);
+  json_index(f, s->thread_shared_with);
   fprintf(f, ",\n%s\"far_node\": ", indent);
   json_index(f, s->far_node);
   fprintf(f, ",\n%s\"far_cpu\": ", indent);

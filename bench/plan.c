@@ -312,7 +312,7 @@ static void add_side(const zbuf_bench_env *env, const zbuf_bench_side *s, const 
   snprintf(value, sizeof value, s->far_node >= 0 ? "%d" : "none", s->far_node);
   add(key, value, ctx);
   snprintf(key, sizeof key, "%s_far_reason", prefix);
-  add(key, s->far_reason, ctx);
+  add(key, s->far_reason ? s->far_reason : "", ctx);
   /* What the allowed set changed: why there are no near/far rows, or which near node was skipped. */
   snprintf(key, sizeof key, "%s_placement_note", prefix);
   add(key, s->note ? s->note : "", ctx);
