@@ -59,7 +59,10 @@ int zbuf__placement_topology_ordinals(zbuf_bench_placement *p, const int *osdev,
     first->cuda = next++;
     snprintf(first->ordinal_from, sizeof first->ordinal_from, "bus order");
   }
-  for (int i = 0; i < n; i++) p->gpus[i].cuda_topology = p->gpus[i].cuda;
+  for (int i = 0; i < n; i++) {
+    p->gpus[i].cuda_topology = p->gpus[i].cuda;
+    memcpy(p->gpus[i].topology_from, p->gpus[i].ordinal_from, sizeof p->gpus[i].topology_from);
+  }
   if (n == 0) return 0;
   if (named == n) {
     zbuf__placement_append(
@@ -112,11 +115,11 @@ void zbuf_bench_placement_set_cuda_order(zbuf_bench_placement *p, const char *co
       p->cuda_disagreements++;
       if (now >= 0)
         zbuf__placement_append(&p->cuda_check, "; %s is cuda%d for the runtime, cuda%d (%s) in the topology",
-                               g->pci, now, g->cuda_topology, g->ordinal_from);
+                               g->pci, now, g->cuda_topology, g->topology_from);
       else
         zbuf__placement_append(&p->cuda_check,
                                "; %s (cuda%d, %s, in the topology) is not visible to the runtime", g->pci,
-                               g->cuda_topology, g->ordinal_from);
+                               g->cuda_topology, g->topology_from);
     }
     g->cuda = now;
     snprintf(g->ordinal_from, sizeof g->ordinal_from, "%s",

@@ -67,10 +67,11 @@ typedef struct zbuf_bench_side {
 } zbuf_bench_side;
 
 typedef struct zbuf_bench_gpu {
-  int cuda;              /* CUDA ordinal; -1: the CUDA runtime here does not see this GPU */
-  int cuda_topology;     /* the ordinal the topology gave (OS device or bus order), before the runtime's */
-  char ordinal_from[48]; /* "osdev cudaN", "bus order", "cudart", "not visible to the CUDA runtime" */
-  char pci[24];          /* "0000:18:00.0" */
+  int cuda;               /* CUDA ordinal; -1: the CUDA runtime here does not see this GPU */
+  int cuda_topology;      /* the ordinal the topology gave (OS device or bus order), before the runtime's */
+  char ordinal_from[48];  /* "osdev cudaN", "bus order", "cudart", "not visible to the CUDA runtime" */
+  char topology_from[48]; /* ordinal_from before the runtime's order: "osdev cudaN" or "bus order" */
+  char pci[24];           /* "0000:18:00.0" */
   unsigned domain, bus, dev, func;
   char name[128];            /* hwloc GPUModel / PCI ids */
   double link_GBps;          /* hwloc link speed of the GPU's own link, per direction, 0 unknown */

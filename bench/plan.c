@@ -124,6 +124,11 @@ static void cuda_init(zbuf_bench_env *env) {
     snprintf(env->cuda_driver, sizeof env->cuda_driver, "%d.%d", drv / 1000, (drv % 1000) / 10);
   else
     snprintf(env->cuda_driver, sizeof env->cuda_driver, "none");
+  /* The runtime's order is the one --gpu and the implementation use; the topology's is replaced by it, and
+   * every disagreement is said (the context's cuda_order_check says why there was no check). */
+  if (!env->opt.topology && zbuf_bench_placement_cuda_check(&env->place) > 0 &&
+      env->place.cuda_disagreements > 0)
+    fprintf(stderr, "zbuf-bench: CUDA order: %s\n", env->place.cuda_check);
   int n = 0;
   cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess || n <= 0) {
@@ -137,12 +142,6 @@ static void cuda_init(zbuf_bench_env *env) {
     return;
   }
   env->cuda_devices = n;
-  /* The runtime's order is the one --gpu and the implementation use; the topology's is replaced by it, and
-   * every disagreement is said. */
-  if (!env->opt.topology) {
-    zbuf_bench_placement_cuda_check(&env->place);
-    if (env->place.cuda_disagreements > 0) fprintf(stderr, "zbuf-bench: CUDA order: %s\n", env->place.cuda_check);
-  }
   struct cudaDeviceProp prop;
   if (cudaGetDeviceProperties(&prop, env->opt.gpu) == cudaSuccess)
     snprintf(env->gpu_name, sizeof env->gpu_name, "%s", prop.name);
@@ -151,6 +150,7 @@ static void cuda_init(zbuf_bench_env *env) {
   cudaSetDevice(env->opt.gpu);
 #else
   snprintf(env->cuda_note, sizeof env->cuda_note, "built without CUDA (ZBUF_WITH_CUDA=OFF): no GPU rows");
+  if (!env->opt.topology) zbuf_bench_placement_cuda_check(&env->place);
 #endif
 }
 
