@@ -138,6 +138,9 @@ void zbuf__placement_decide(zbuf_bench_placement *p);
 /** Ordinals from the topology: cudaN OS devices first, the rest in bus order. -1 with msg when two GPUs claim
  * the same cudaN. */
 int zbuf__placement_topology_ordinals(zbuf_bench_placement *p, const int *osdev, char *msg, size_t msg_size);
+/** Loads an hwloc XML file into topology (an hwloc_topology_t, flags set); -1 with a one-line msg naming the
+ * cause (topology_file.c). */
+int zbuf__placement_load_xml(void *topology, const char *xml, char *msg, size_t msg_size);
 /** Appends printf-style text to a heap string (*s NULL: a new one); on allocation failure *s is kept. */
 void zbuf__placement_append(char **s, const char *fmt, ...)
 #if defined(__GNUC__)
