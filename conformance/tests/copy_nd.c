@@ -213,6 +213,26 @@ CONFORM_TEST_VARIANTS("ND-COPY-005", MP_KINDS, ZBUF_CAP_ND, nd_copy_005_reshape_
     I->ndbuffer_release(I, r);
     I->ndbuffer_release(I, a);
   }
+  /* a[::2] of a 2x6 array is (1, 6) with a stride of 48 bytes on its axis of extent 1: C-contiguous all the
+   * same (NumPy ignores the stride of an extent-1 axis), so reshaping it to (2, 3) is a view. */
+  CONFORM_NEED_OP(ctx, ndbuffer_get_item);
+  const int64_t s26[2] = {2, 6}, s23[2] = {2, 3};
+  zbuf_impl_ndbuffer *a = mp_nd_arange(ctx, ctx->nd_dev, 2, s26), *r = NULL;
+  const zbuf_index every_other[1] = {ZBUF_RANGE(((zbuf_slice){0, 0, 2, ZBUF_SLICE_HAS_STEP}))};
+  zbuf_impl_ndbuffer *v = NULL;
+  CONFORM_SETUP(ctx, I->ndbuffer_get_item(I, a, 1, every_other, &v, &ctx->err));
+  CONFORM_OK(ctx, I->ndbuffer_reshape(I, v, 2, s23, &r, &ctx->err));
+  const zbuf_index r12[2] = {ZBUF_AT(1), ZBUF_AT(2)};
+  mp_nd_set(ctx, r, 2, r12, -5);
+  int32_t want[12], seen[12];
+  arange(want, 12);
+  want[5] = -5;
+  mp_nd_read(ctx, a, seen, 12);
+  conform_observe_alias(ctx, "ndbuffer_reshape", conform_device_name(ctx->nd_dev), seen[5] == -5);
+  CONFORM_ASSERT_MEM_EQ(ctx, want, seen, sizeof want);
+  I->ndbuffer_release(I, r);
+  I->ndbuffer_release(I, v);
+  I->ndbuffer_release(I, a);
 }
 
 CONFORM_TEST_VARIANTS("ND-COPY-006", MP_KINDS, ZBUF_CAP_ND, nd_copy_006_reshape_strided_may_alias) {

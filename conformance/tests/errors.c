@@ -258,7 +258,7 @@ CONFORM_TEST_VARIANTS("BUF-ERR-009", EP_KINDS("size-2p62") "," EP_KINDS("size-ma
   EP_KINDS("from_bytes")                                                                                     \
   "," EP_KINDS("from_bytes-null") "," EP_KINDS("create_zero_length") "," EP_KINDS("slice-a-a") "," EP_KINDS( \
       "slice-b-a") "," EP_KINDS("set_slice-empty") "," EP_KINDS("combine-empty") "," EP_KINDS("to_bytes-0") "," \
-      EP_KINDS("wrap-null")
+      EP_KINDS("wrap-null") "," EP_KINDS("to_bytes-0-null")
 
 CONFORM_TEST_VARIANTS("BUF-ERR-010", BUF_ERR_010_VARIANTS, ZBUF_CAP_HOST, buf_err_010_zero_sizes) {
   const zbuf_impl *I = ctx->impl;
@@ -300,6 +300,11 @@ CONFORM_TEST_VARIANTS("BUF-ERR-010", BUF_ERR_010_VARIANTS, ZBUF_CAP_HOST, buf_er
     CONFORM_OK(ctx, I->buffer_combine(I, parts, 2, &out, &ctx->err));
     I->buffer_release(I, e2);
     I->buffer_release(I, e1);
+  } else if (strcmp(l, "to_bytes-0-null") == 0) {
+    /* Nothing to write: a NULL destination of size 0 is fine for an empty Buffer. */
+    CONFORM_NEED_OP(ctx, buffer_slice);
+    CONFORM_SETUP(ctx, I->buffer_slice(I, b, ZBUF_SLICE(4, 4), &out, &ctx->err));
+    CONFORM_OK(ctx, I->buffer_to_bytes(I, out, NULL, 0, &ctx->err));
   } else {
     CONFORM_NEED_OP(ctx, buffer_slice);
     CONFORM_SETUP(ctx, I->buffer_slice(I, b, ZBUF_SLICE(4, 4), &out, &ctx->err));
@@ -321,7 +326,7 @@ typedef int (*err_alloc_op)(conform_ctx *ctx, zbuf_impl_buffer *const in[2], zbu
                             zbuf_error *e);
 
 static void err_inject_each(conform_ctx *ctx, unsigned mask, err_alloc_op op, zbuf_impl_buffer *in[2],
-                            const char *what) {
+                            const char *what, int allocates) {
   const zbuf_impl *I = ctx->impl;
   conform_need_caps(ctx, ZBUF_CAP_FAULT_INJECTION);
   CONFORM_NEED_OP(ctx, testing_fail_allocation);
@@ -338,6 +343,10 @@ static void err_inject_each(conform_ctx *ctx, unsigned mask, err_alloc_op op, zb
     int st = op(ctx, in, &out, &e);
     I->testing_fail_allocation(I, 0, mask);
     if (st == ZBUF_OK) {
+      /* An operation that returns new memory allocates: if it survives its first allocation failing, it did
+       * not report the failure, or the hook does not reach its allocations. */
+      if (k == 1 && allocates)
+        conform_fail(ctx, "%s succeeded with its first allocation failing; it returns new memory", what);
       if (k == 1) conform_note(ctx, "%s made no allocation that could be failed", what);
       I->buffer_release(I, out);
       conform_leak_check(ctx, &probe, "the successful call");
@@ -397,17 +406,18 @@ CONFORM_TEST_VARIANTS("BUF-ERR-011", BUF_ERR_011_VARIANTS, ZBUF_CAP_HOST | ZBUF_
   unsigned char p0[48], p1[24];
   zbuf_impl_buffer *in[2] = {mp_buf_pattern(ctx, ctx->dev, p0, sizeof p0, 112), NULL};
   if (strcmp(l, "from_bytes") == 0) {
-    err_inject_each(ctx, ZBUF_ALLOC_ANY, op_from_bytes, in, "from_bytes");
+    err_inject_each(ctx, ZBUF_ALLOC_ANY, op_from_bytes, in, "from_bytes", 1);
   } else if (strcmp(l, "combine") == 0) {
     CONFORM_NEED_OP(ctx, buffer_combine);
     in[1] = mp_buf_pattern(ctx, strchr(ctx->variant, '>') ? ctx->dev2 : ctx->dev, p1, sizeof p1, 113);
-    err_inject_each(ctx, ZBUF_ALLOC_ANY, op_combine, in, "combine");
+    err_inject_each(ctx, ZBUF_ALLOC_ANY, op_combine, in, "combine", 1);
   } else if (strcmp(l, "from_buffer") == 0) {
     CONFORM_NEED_OP(ctx, buffer_from_buffer);
-    err_inject_each(ctx, ZBUF_ALLOC_ANY, op_from_buffer, in, "from_buffer");
+    err_inject_each(ctx, ZBUF_ALLOC_ANY, op_from_buffer, in, "from_buffer",
+                    !conform_device_equal(ctx->dev, ctx->dev2));
   } else {
     CONFORM_NEED_OP(ctx, buffer_to_host);
-    err_inject_each(ctx, ZBUF_ALLOC_ANY, op_to_host, in, "to_host");
+    err_inject_each(ctx, ZBUF_ALLOC_ANY, op_to_host, in, "to_host", !conform_device_is_host(ctx->dev));
   }
   I->buffer_release(I, in[1]);
   I->buffer_release(I, in[0]);

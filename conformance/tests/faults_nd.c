@@ -318,35 +318,36 @@ typedef struct fi_case {
   uint64_t caps;
   const char *variants; /* kinds (or pairs) to register; the label is prefixed */
   int releases_out;     /* the check releases out itself */
+  int allocates;        /* the call makes new memory, so its first allocation failing must fail it */
 } fi_case;
 
 #define FI_KINDS "cpu,cuda_host,cuda"
 static const fi_case fi_cases[] = {
-    {"create", op_create, check_created, 0, FI_KINDS, 0},
-    {"empty", op_empty, check_empty, 0, FI_KINDS, 0},
-    {"from_host", op_from_host, check_arange, 0, FI_KINDS, 0},
-    {"wrap", op_wrap, check_wrapped, ZBUF_CAP_WRAP | ZBUF_CAP_HOST, "cpu", 1},
-    {"from_buffer", op_from_buffer, check_arange, 0, FI_KINDS, 0},
-    {"to_host", op_to_host, check_on_host, 0, FI_KINDS, 0},
+    {"create", op_create, check_created, 0, FI_KINDS, 0, 1},
+    {"empty", op_empty, check_empty, 0, FI_KINDS, 0, 1},
+    {"from_host", op_from_host, check_arange, 0, FI_KINDS, 0, 1},
+    {"wrap", op_wrap, check_wrapped, ZBUF_CAP_WRAP | ZBUF_CAP_HOST, "cpu", 1, 0},
+    {"from_buffer", op_from_buffer, check_arange, 0, FI_KINDS, 0, 0},
+    {"to_host", op_to_host, check_on_host, 0, FI_KINDS, 0, 0},
     {"to_device", op_to_device, check_on_dev2, 0,
-     "cpu->cuda,cpu->cuda_host,cuda->cpu,cuda_host->cuda,cuda->cuda_host", 0},
-    {"copy", op_copy, check_transposed, 0, FI_KINDS, 0},
-    {"astype", op_astype, check_astype, 0, FI_KINDS, 0},
-    {"reshape-copy", op_reshape_copy, check_flat, 0, FI_KINDS, 0},
-    {"reshape-view", op_reshape_view, check_reshape_view, 0, FI_KINDS, 0},
-    {"squeeze", op_squeeze, check_arange, 0, FI_KINDS, 0},
-    {"transpose", op_transpose, check_transposed, 0, FI_KINDS, 0},
-    {"get_item", op_get_item, check_row_reversed, 0, FI_KINDS, 0},
-    {"set_item-overlap", op_set_item_overlap, check_overlap, 0, FI_KINDS, 0},
-    {"set_item-cast", op_set_item_cast, check_cast, 0, FI_KINDS, 0},
-    {"set_item_scalar", op_set_item_scalar, check_scalar, 0, FI_KINDS, 0},
-    {"fill", op_fill, check_fill, 0, FI_KINDS, 0},
-    {"all_equal-cast", op_all_equal, check_equal, 0, FI_KINDS, 0},
-    {"all_equal_scalar", op_all_equal_scalar, check_unequal, 0, FI_KINDS, 0},
-    {"to_bytes", op_to_bytes, check_bytes, 0, FI_KINDS, 0},
-    {"as_scalar", op_as_scalar, check_scalar_out, 0, FI_KINDS, 0},
-    {"to_dlpack", op_to_dlpack, check_exported, ZBUF_CAP_DLPACK, FI_KINDS, 0},
-    {"from_dlpack", op_from_dlpack, check_imported, ZBUF_CAP_DLPACK | ZBUF_CAP_HOST, "cpu", 1},
+     "cpu->cuda,cpu->cuda_host,cuda->cpu,cuda_host->cuda,cuda->cuda_host", 0, 1},
+    {"copy", op_copy, check_transposed, 0, FI_KINDS, 0, 1},
+    {"astype", op_astype, check_astype, 0, FI_KINDS, 0, 1},
+    {"reshape-copy", op_reshape_copy, check_flat, 0, FI_KINDS, 0, 1},
+    {"reshape-view", op_reshape_view, check_reshape_view, 0, FI_KINDS, 0, 0},
+    {"squeeze", op_squeeze, check_arange, 0, FI_KINDS, 0, 0},
+    {"transpose", op_transpose, check_transposed, 0, FI_KINDS, 0, 0},
+    {"get_item", op_get_item, check_row_reversed, 0, FI_KINDS, 0, 0},
+    {"set_item-overlap", op_set_item_overlap, check_overlap, 0, FI_KINDS, 0, 0},
+    {"set_item-cast", op_set_item_cast, check_cast, 0, FI_KINDS, 0, 0},
+    {"set_item_scalar", op_set_item_scalar, check_scalar, 0, FI_KINDS, 0, 0},
+    {"fill", op_fill, check_fill, 0, FI_KINDS, 0, 0},
+    {"all_equal-cast", op_all_equal, check_equal, 0, FI_KINDS, 0, 0},
+    {"all_equal_scalar", op_all_equal_scalar, check_unequal, 0, FI_KINDS, 0, 0},
+    {"to_bytes", op_to_bytes, check_bytes, 0, FI_KINDS, 0, 0},
+    {"as_scalar", op_as_scalar, check_scalar_out, 0, FI_KINDS, 0, 0},
+    {"to_dlpack", op_to_dlpack, check_exported, ZBUF_CAP_DLPACK, FI_KINDS, 0, 0},
+    {"from_dlpack", op_from_dlpack, check_imported, ZBUF_CAP_DLPACK | ZBUF_CAP_HOST, "cpu", 1, 0},
 };
 
 static void fi_setup(conform_ctx *ctx, fi_state *s) {
@@ -409,6 +410,10 @@ static void fi_run(conform_ctx *ctx) {
     int st = c->op(ctx, &s, &out, &e);
     I->testing_fail_allocation(I, 0, ZBUF_ALLOC_ANY);
     if (st == ZBUF_OK) {
+      if (k == 1 && c->allocates)
+        conform_fail(ctx, "%s succeeded with its first allocation failing: it makes a new array, so either it "
+                          "did not report the failure or fault injection does not reach its allocations",
+                     c->label);
       if (k == 1) conform_note(ctx, "%s made no allocation that could be failed", c->label);
       free(sa.bytes);
       free(sv.bytes);

@@ -207,21 +207,25 @@ static void lim_expect_filled(conform_ctx *ctx, const unsigned char *seen, size_
 /* stream-<dtype>-<offset>: the array is an NDBuffer view of a Buffer's bytes from <offset> on (an offset that
  * is not a multiple of the itemsize makes the elements unaligned, which NumPy allows for views of bytes); it
  * holds just over 8 MiB of elements plus a few that do not make up a 64-byte line, and 29 guard bytes follow.
- * stream-<dtype>-view: the array is a[1:-1] of a new array, whose first and last elements are the guards. */
+ * stream-<dtype>-view: the array is a[1:-1] of a new array, whose first and last elements are the guards.
+ * block-<dtype>-...: the same with just over 64 KiB, more than one block of a fill that copies a pattern out
+ * block by block but less than the streaming size. */
 CONFORM_TEST_VARIANTS("ND-SEM-013",
                       "stream-c16-3@cpu,stream-c16-3@cuda_host,stream-c16-3@cuda,stream-u2-1@cpu,"
                       "stream-u2-1@cuda_host,stream-u2-1@cuda,stream-f4-0@cpu,stream-f8-24@cpu,"
                       "stream-f8-24@cuda_host,stream-f8-24@cuda,stream-c16-view@cpu,stream-c16-view@cuda_host,"
-                      "stream-c16-view@cuda,stream-i2-view@cpu",
+                      "stream-c16-view@cuda,stream-i2-view@cpu,block-f8-view@cpu,block-f8-view@cuda_host,"
+                      "block-f8-view@cuda,block-c16-5@cpu",
                       ZBUF_CAP_ND, nd_sem_013_fill_large) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_fill);
-  char code[4] = {0}, where[8] = {0};
-  if (sscanf(ctx->label, "stream-%3[a-z0-9]-%7[a-z0-9]", code, where) != 2)
+  char how[8] = {0}, code[4] = {0}, where[8] = {0};
+  if (sscanf(ctx->label, "%7[a-z]-%3[a-z0-9]-%7[a-z0-9]", how, code, where) != 3)
     conform_unresolved(ctx, "bad label %s", ctx->label);
   char dtype[8];
   snprintf(dtype, sizeof dtype, "%c%s", sp_little() ? '<' : '>', code);
-  size_t size = sp_itemsize(dtype), count = ((size_t)8 << 20) / size + 13, nbytes = count * size;
+  size_t bytes = strcmp(how, "stream") == 0 ? (size_t)8 << 20 : (size_t)64 << 10;
+  size_t size = sp_itemsize(dtype), count = bytes / size + 13, nbytes = count * size;
   unsigned char value[16];
   lim_fill_value(value, size);
   if (strcmp(where, "view") == 0) {
@@ -307,4 +311,46 @@ CONFORM_TEST_VARIANTS("ND-SEM-022", "from_host-null@cpu,from_host-null@cuda_host
   CONFORM_ASSERT_INT_EQ(ctx, 0, atomic_load(&lim_released));
   I->ndbuffer_release(I, a);
   CONFORM_ASSERT_INT_EQ(ctx, 1, atomic_load(&lim_released));
+}
+
+/* ---- ND-SEM-005: reshape to and from 32 dimensions ---- */
+
+CONFORM_TEST_VARIANTS("ND-SEM-005", "ndim32@cpu,ndim32@cuda_host,ndim32@cuda", ZBUF_CAP_ND, nd_sem_005_reshape_ndim32) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_reshape);
+  int64_t shape[LIM_NDIM], minus[LIM_NDIM];
+  lim_shape32(shape);
+  memcpy(minus, shape, sizeof minus);
+  minus[20] = -1; /* inferred: 2 */
+  int32_t want[16];
+  for (int i = 0; i < 16; i++) want[i] = i;
+  const int64_t flat[1] = {16};
+  zbuf_impl_ndbuffer *a = conform_nd_from_host(ctx, ctx->nd_dev, want, 1, flat, mp_i4()), *r = NULL, *b = NULL;
+  CONFORM_OK(ctx, I->ndbuffer_reshape(I, a, LIM_NDIM, minus, &r, &ctx->err));
+  sp_expect_meta(ctx, r, mp_i4(), LIM_NDIM, shape, "reshape((16,), 32-d shape with one -1)");
+  sp_expect_bytes(ctx, r, want, sizeof want, "reshape((16,), 32-d shape with one -1)");
+  CONFORM_OK(ctx, I->ndbuffer_reshape(I, r, 1, flat, &b, &ctx->err));
+  sp_expect_meta(ctx, b, mp_i4(), 1, flat, "reshape(32-d, (16,))");
+  sp_expect_bytes(ctx, b, want, sizeof want, "reshape(32-d, (16,))");
+  I->ndbuffer_release(I, b);
+  I->ndbuffer_release(I, r);
+  I->ndbuffer_release(I, a);
+}
+
+/* ---- CONV-SEM-004: import of an empty tensor with NULL data ---- */
+
+CONFORM_TEST_VARIANTS("CONV-SEM-004", "empty-null-data@cpu", ZBUF_CAP_ND | ZBUF_CAP_DLPACK,
+                      conv_sem_004_empty_null_data) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_from_dlpack);
+  static mp_tensor t; /* outlives a failed test: the import may still hold it */
+  const int64_t shape[2] = {0, 3};
+  mp_tensor_init(&t, ctx->host, NULL, 0, 2, shape, NULL);
+  zbuf_impl_ndbuffer *b = NULL;
+  CONFORM_OK(ctx, I->ndbuffer_from_dlpack(I, &t.managed, &b, &ctx->err));
+  sp_expect_meta(ctx, b, mp_i4(), 2, shape, "from_dlpack of a (0, 3) tensor with NULL data");
+  CONFORM_OK(ctx, I->ndbuffer_to_bytes(I, b, NULL, 0, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 0, atomic_load(&t.deleted));
+  I->ndbuffer_release(I, b);
+  CONFORM_ASSERT_INT_EQ(ctx, 1, atomic_load(&t.deleted));
 }

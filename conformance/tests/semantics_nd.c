@@ -394,3 +394,36 @@ CONFORM_TEST_VARIANTS("ND-SEM-025", "c16,c8", ZBUF_CAP_ND, nd_sem_025_complex_na
   conform_note(ctx, "complex NaN rule (%s): %s", dtype, eq[1] ? "NUMPY" : "PER-PART");
   I->ndbuffer_release(I, a);
 }
+
+/* ---- ND-SEM-017: all_equal with a strided array on either side ---- */
+
+/* The vectors give `other` as a contiguous array; here it is a view whose elements are every other one of
+ * its parent (the ones between hold 99), against a contiguous array, and the other way round. */
+CONFORM_TEST_VARIANTS("ND-SEM-017", "strided-other@cpu,strided-other@cuda_host,strided-other@cuda", ZBUF_CAP_ND,
+                      nd_sem_017_strided_operands) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_all_equal);
+  CONFORM_NEED_OP(ctx, ndbuffer_get_item);
+  const int32_t wide[12] = {1, 99, 2, 99, 3, 99, 4, 99, 5, 99, 6, 99};
+  const int32_t same[6] = {1, 2, 3, 4, 5, 6}, differs[6] = {1, 2, 3, 4, 5, 7};
+  const int64_t s26[2] = {2, 6}, s23[2] = {2, 3};
+  zbuf_impl_ndbuffer *w = conform_nd_from_host(ctx, ctx->nd_dev, wide, 2, s26, mp_i4());
+  const zbuf_index every_other[2] = {ZBUF_RANGE(ZBUF_SLICE_ALL),
+                                     ZBUF_RANGE(((zbuf_slice){0, 0, 2, ZBUF_SLICE_HAS_STEP}))};
+  zbuf_impl_ndbuffer *v = sp_nd_view(ctx, w, 2, every_other);
+  zbuf_impl_ndbuffer *a = conform_nd_from_host(ctx, ctx->nd_dev, same, 2, s23, mp_i4());
+  zbuf_impl_ndbuffer *d = conform_nd_from_host(ctx, ctx->nd_dev, differs, 2, s23, mp_i4());
+  int eq = -1;
+  CONFORM_OK(ctx, I->ndbuffer_all_equal(I, a, v, 0, &eq, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 1, eq);
+  CONFORM_OK(ctx, I->ndbuffer_all_equal(I, v, a, 0, &eq, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 1, eq);
+  CONFORM_OK(ctx, I->ndbuffer_all_equal(I, d, v, 0, &eq, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 0, eq);
+  CONFORM_OK(ctx, I->ndbuffer_all_equal(I, v, d, 0, &eq, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 0, eq);
+  I->ndbuffer_release(I, d);
+  I->ndbuffer_release(I, a);
+  I->ndbuffer_release(I, v);
+  I->ndbuffer_release(I, w);
+}

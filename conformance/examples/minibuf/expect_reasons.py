@@ -49,7 +49,7 @@ def reason(test_id, status, msg):
             return "the C ABI cannot express a Buffer key that is not a slice"
     if status == "FAIL" and clause in FAULTS:
         return f"planted fault {FAULTS[clause]}: {FAULT_TEXT[FAULTS[clause]]}"
-    if status == "FAIL" and test_id.startswith("ND-SEM-013[stream-"):
+    if status == "FAIL" and test_id.startswith(("ND-SEM-013[stream-", "ND-SEM-013[block-")):
         return ("planted fault slice-copies: " + FAULT_TEXT["slice-copies"] + ", so the NDBuffer made of a slice "
                 "is a view of a copy and the fill never reaches the Buffer")
     if status == "SKIP" and clause == "CONV-ERR-001":
