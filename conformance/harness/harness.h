@@ -119,8 +119,8 @@ void conform__run_body(const conform__test *t, int entry_status, const zbuf_impl
                        const zbuf_error *entry_err);
 /* A worker: one entry call, described on fd and followed by "READY"; then reads test indices (decimal, one
  * per line) from cmd_fd and runs each in a frame, reporting "BEGIN index", the test's records and "STATUS";
- * at end of file it shuts the implementation down and _exits. A test that spoils the process is followed by
- * "SPOILED" and the exit.
+ * at end of file it shuts the implementation down and _exits. A test that spoils the process reports
+ * "SPOILED" before its STATUS, then the worker exits.
  * With `alone`, the worker makes no entry call: it prepares the plugin (spec->prepare), says "READY", and
  * runs each test alone in a fork of itself that makes its own entry call, then says "ENDED how" once that
  * fork has ended. */

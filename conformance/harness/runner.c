@@ -643,11 +643,12 @@ static int waiting_for_work(const proc *p) {
 static void schedule(conform__run *run) {
   struct conform__pool *pool = run->pool;
   if (pool->entry_verdict >= 0) settle_remaining(run);
-  int waiting = 0, waiting_alone = 0, shared_busy = 0;
+  int waiting = 0, waiting_alone = 0, shared_busy = 0, shared_alive = 0;
   for (int s = 0; s < run->jobs; s++) {
     proc *p = &pool->procs[s];
     if (waiting_for_work(p)) *(p->alone ? &waiting_alone : &waiting) += 1;
     if (p->kind == PROC_WORKER && !p->alone && p->test != NO_TEST) shared_busy = 1;
+    if (p->kind == PROC_WORKER && !p->alone && !p->quitting) shared_alive = 1;
   }
   for (int s = 0; s < run->jobs; s++) {
     proc *p = &pool->procs[s];
@@ -656,7 +657,9 @@ static void schedule(conform__run *run) {
         waiting_alone--;
         if (pool->rerun_head < pool->nreruns) {
           if (hand_out(run, p, pool->reruns[pool->rerun_head]) == 0) pool->rerun_head++;
-        } else if (pool->next >= run->n && !shared_busy) {
+        } else if ((pool->next >= run->n && !shared_busy) || (pool->next < run->n && !shared_alive)) {
+          /* Nothing left to rerun, or the slot is wanted for a shared worker (with --jobs 1 it is the only
+           * one): a later rerun starts another worker of tests alone. */
           quit(p);
         }
       } else {

@@ -130,11 +130,11 @@ static void shared_main(const conform__spec *spec, conform__test *const *tests, 
     if (sigsetjmp(frame.jump, 0) == 0) conform__run_body(tests[index], st, impl, &entry_err);
     conform__frame_leave();
     int spoiled = frame.spoiled || (usable && restore_state(impl, &saved) != 0);
+    /* SPOILED goes before the test's STATUS: once the parent has the STATUS it may hand out the next test,
+     * and it must know by then that this worker will not take it. */
+    if (spoiled) conform__write_record("SPOILED", "the test left state behind that the next one must not see");
     conform__report(frame.outcome, frame.message);
-    if (spoiled) {
-      conform__write_record("SPOILED", "the test left state behind that the next one must not see");
-      _exit(0);
-    }
+    if (spoiled) _exit(0);
   }
   if (usable && CONFORM_HAS_OP(impl, shutdown) && impl->shutdown) impl->shutdown(impl);
   fflush(stdout);

@@ -15,7 +15,9 @@
  *   sticky       the reference's table, but buffer_from_bytes fails from its 5th call in a process on: state
  *                one test leaves for the next (a test alone passes; the same test late in a worker fails)
  *   claims-nothing  a valid table that claims no capability and provides no operation: every test is
- *                UNSUPPORTED, and the bare `zbuf-conform --impl` must not call that a pass (exit 4) */
+ *                UNSUPPORTED, and the bare `zbuf-conform --impl` must not call that a pass (exit 4)
+ *   wrong-bytes-slice-crash  wrong-bytes and slice-crash at once: FAILs to rerun alone, then a crash that ends
+ *                the only worker while tests remain (the scheduler must still finish them) */
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
@@ -126,6 +128,8 @@ zbuf_status zbuf_impl_entry(uint32_t requested_abi, const char *config, const zb
     broken.buffer_slice = slice_crash;
   else if (strcmp(c, "slice-hang") == 0)
     broken.buffer_slice = slice_hang;
+  else if (strcmp(c, "wrong-bytes-slice-crash") == 0)
+    broken.buffer_to_bytes = to_bytes_zeros, broken.buffer_slice = slice_crash;
   else if (strcmp(c, "sticky") == 0)
     ref_from_bytes = ref->buffer_from_bytes, broken.buffer_from_bytes = from_bytes_sticky;
   else if (strcmp(c, "claims-nothing") == 0) {
