@@ -1013,6 +1013,10 @@ def gen_all_equal() -> Cases:
     scal(S15, "f2-pos-vs-pos", from_hex(F2["pz"] * 3, "<f2", (3,)), F2["pz"])
     scal(S15, "be-neg-vs-pos", from_hex(be(F8["nz"]), ">f8", (1,)), be(F8["pz"]))
     scal(S15, "be-neg-vs-neg", from_hex(be(F8["nz"]), ">f8", (1,)), be(F8["nz"]))
+    scal(S15, "be-f4-neg-vs-pos", from_hex(be(F4["nz"]) * 2, ">f4", (2,)), be(F4["pz"]))
+    scal(S15, "be-f4-pos-vs-pos", from_hex(be(F4["pz"]) * 2, ">f4", (2,)), be(F4["pz"]))
+    scal(S15, "be-f2-neg-vs-pos", from_hex(be(F2["nz"]), ">f2", (1,)), be(F2["pz"]))
+    scal(S15, "be-f2-neg-vs-neg", from_hex(be(F2["nz"]), ">f2", (1,)), be(F2["nz"]))
     scal(
         S15,
         "c16-by-value",
@@ -1034,6 +1038,8 @@ def gen_all_equal() -> Cases:
     arr(S17, "same-shape", a, a.copy())
     arr(S17, "bcast-1", np.full((2, 2), 7, dtype="<i4"), np.array([7], dtype="<i4"))
     arr(S17, "bcast-0d", np.full((2, 2), 7, dtype="<i4"), np.array(7, dtype="<i4"))
+    arr(S17, "size1-unequal", np.array([3], dtype="<i4"), np.array([4], dtype="<i4"))
+    arr(S17, "size1-equal", np.array([[3]], dtype="<i2"), np.array([3], dtype="<i2"))
     arr(
         S17,
         "zeros-bitwise",

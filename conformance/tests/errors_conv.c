@@ -217,6 +217,51 @@ CONFORM_TEST_VARIANTS("CONV-ERR-006", "opencl,type99", ZBUF_CAP_HOST | ZBUF_CAP_
   conv_import_refused(ctx, dev, ZBUF_EUNSUPPORTED);
 }
 
+/* ---- CONV-ERR-008: DLPack tensors that describe no valid array ---- */
+
+/* A 1-d tensor of 2 int32 over host memory, broken as the label says: a negative ndim, 65 axes, a negative
+ * extent, a NULL shape, NULL data for a non-empty tensor, a byte_offset beyond INT64_MAX, strides whose byte
+ * size overflows int64, strides that reach below address 0. from_dlpack must fail with EINVAL, return no
+ * array and leave the tensor to the caller. */
+CONFORM_TEST_VARIANTS("CONV-ERR-008",
+                      "neg-ndim,ndim65,neg-extent,null-shape,null-data,huge-byte-offset,overflowing-strides,"
+                      "below-address-zero",
+                      ZBUF_CAP_HOST | ZBUF_CAP_ND | ZBUF_CAP_DLPACK, conv_err_008_import_malformed) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_from_dlpack);
+  static int32_t mem[4];
+  static int64_t shape65[65];
+  static mp_tensor t; /* static: a wrongly accepted tensor may stay referenced after a failed test */
+  const int64_t shape[1] = {2};
+  mp_tensor_init(&t, ctx->host, mem, 0, 1, shape, NULL);
+  DLTensor *dl = &t.managed.dl_tensor;
+  const char *l = ctx->label;
+  if (strcmp(l, "neg-ndim") == 0) dl->ndim = -1;
+  if (strcmp(l, "ndim65") == 0) {
+    for (int i = 0; i < 65; i++) shape65[i] = 1;
+    dl->ndim = 65;
+    dl->shape = shape65;
+  }
+  if (strcmp(l, "neg-extent") == 0) t.shape[0] = -2;
+  if (strcmp(l, "null-shape") == 0) dl->shape = NULL;
+  if (strcmp(l, "null-data") == 0) dl->data = NULL;
+  if (strcmp(l, "huge-byte-offset") == 0) dl->byte_offset = (uint64_t)INT64_MAX + 1;
+  if (strcmp(l, "overflowing-strides") == 0) {
+    t.strides[0] = INT64_MAX / 2;
+    dl->strides = t.strides;
+  }
+  if (strcmp(l, "below-address-zero") == 0) {
+    t.strides[0] = -(INT64_C(1) << 61); /* elements: 2^63 bytes below the first */
+    dl->strides = t.strides;
+  }
+  mp_tensor before = t;
+  zbuf_impl_ndbuffer *out = NULL;
+  EP_FAILS(ctx, EP_M(EINVAL), I->ndbuffer_from_dlpack(I, &t.managed, &out, &ctx->err));
+  CONFORM_ASSERT_PTR_EQ(ctx, NULL, out);
+  CONFORM_ASSERT_INT_EQ(ctx, 0, atomic_load(&t.deleted));
+  CONFORM_ASSERT(ctx, memcmp(&before.managed, &t.managed, sizeof t.managed) == 0);
+}
+
 /* ---- CONV-ERR-007: device allocation failure ---- */
 
 CONFORM_TEST_VARIANTS(

@@ -405,10 +405,15 @@ static void nd_err_count_release(void *data, void *ctx) {
   atomic_fetch_add(&nd_err_released, 1);
 }
 
-CONFORM_TEST_VARIANTS("ND-ERR-022", "from_host-null-data,from_host-null-shape,wrap-null-data,wrap-null-shape",
+/* "-strided": the same with F-order strides, which an implementation may copy element by element rather than
+ * in one block. */
+CONFORM_TEST_VARIANTS("ND-ERR-022",
+                      "from_host-null-data,from_host-null-shape,wrap-null-data,wrap-null-shape,"
+                      "from_host-null-data-strided,wrap-null-data-strided",
                       ZBUF_CAP_ND, nd_err_022_null_pointers) {
   const zbuf_impl *I = ctx->impl;
-  const int64_t shape[2] = {2, 3};
+  const int64_t shape[2] = {2, 3}, fstrides[2] = {4, 8};
+  const int64_t *st = strstr(ctx->label, "strided") ? fstrides : NULL;
   const int null_data = strstr(ctx->label, "null-data") != NULL;
   void *data = null_data ? NULL : err_host_mem;
   const int64_t *sh = null_data ? shape : NULL;
@@ -418,13 +423,13 @@ CONFORM_TEST_VARIANTS("ND-ERR-022", "from_host-null-data,from_host-null-shape,wr
     CONFORM_NEED_OP(ctx, ndbuffer_wrap);
     atomic_store(&nd_err_released, 0);
     EP_FAILS(ctx, EP_M(EINVAL),
-             I->ndbuffer_wrap(I, ctx->host, data, 2, sh, NULL, mp_i4(), nd_err_count_release, NULL, &out,
+             I->ndbuffer_wrap(I, ctx->host, data, 2, sh, st, mp_i4(), nd_err_count_release, NULL, &out,
                               &ctx->err));
     CONFORM_ASSERT_INT_EQ(ctx, 0, atomic_load(&nd_err_released));
   } else {
     CONFORM_NEED_OP(ctx, ndbuffer_from_host);
     EP_FAILS(ctx, EP_M(EINVAL),
-             I->ndbuffer_from_host(I, ctx->nd_dev, data, 2, sh, NULL, mp_i4(), &out, &ctx->err));
+             I->ndbuffer_from_host(I, ctx->nd_dev, data, 2, sh, st, mp_i4(), &out, &ctx->err));
   }
   CONFORM_ASSERT_PTR_EQ(ctx, NULL, out);
 }

@@ -354,3 +354,55 @@ CONFORM_TEST_VARIANTS("CONV-SEM-004", "empty-null-data@cpu", ZBUF_CAP_ND | ZBUF_
   I->ndbuffer_release(I, b);
   CONFORM_ASSERT_INT_EQ(ctx, 1, atomic_load(&t.deleted));
 }
+
+/* ---- ND-COPY-010 / CONV-COPY-004: strides far larger than the memory in between ---- */
+
+/* NumPy's as_strided and DLPack allow any strides: an element the caller never reads need not exist. Two
+ * int32 elements 2^62 bytes apart: wrapping or importing them must succeed, and element 0 reads back as the
+ * caller's value. (Only element 0 is ever read.) */
+CONFORM_TEST_VARIANTS("ND-COPY-010", "huge-stride@cpu", ZBUF_CAP_ND | ZBUF_CAP_WRAP | ZBUF_CAP_HOST,
+                      nd_copy_010_huge_stride) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_wrap);
+  CONFORM_NEED_OP(ctx, ndbuffer_get_item);
+  CONFORM_NEED_OP(ctx, ndbuffer_as_scalar);
+  static int32_t data[1] = {-77};
+  const int64_t shape[1] = {2}, strides[1] = {INT64_C(1) << 62};
+  zbuf_impl_ndbuffer *a = NULL, *e = NULL;
+  CONFORM_OK(ctx, I->ndbuffer_wrap(I, ctx->host, data, 1, shape, strides, mp_i4(), NULL, NULL, &a, &ctx->err));
+  zbuf_impl_ndinfo in = conform_nd_info(ctx, a);
+  CONFORM_ASSERT_INT_EQ(ctx, INT64_C(1) << 62, in.strides[0]);
+  CONFORM_ASSERT_PTR_EQ(ctx, data, in.data);
+  const zbuf_index first[1] = {ZBUF_AT(0)};
+  CONFORM_OK(ctx, I->ndbuffer_get_item(I, a, 1, first, &e, &ctx->err));
+  int32_t x = 0;
+  CONFORM_OK(ctx, I->ndbuffer_as_scalar(I, e, &x, sizeof x, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, -77, x);
+  I->ndbuffer_release(I, e);
+  I->ndbuffer_release(I, a);
+}
+
+CONFORM_TEST_VARIANTS("CONV-COPY-004", "huge-stride@cpu", ZBUF_CAP_ND | ZBUF_CAP_DLPACK | ZBUF_CAP_HOST,
+                      conv_copy_004_huge_stride) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_from_dlpack);
+  CONFORM_NEED_OP(ctx, ndbuffer_get_item);
+  CONFORM_NEED_OP(ctx, ndbuffer_as_scalar);
+  static int32_t data[1] = {-78};
+  static mp_tensor t; /* outlives a failed test: the import may still hold it */
+  const int64_t shape[1] = {2}, strides[1] = {INT64_C(1) << 60}; /* elements: 2^62 bytes */
+  mp_tensor_init(&t, ctx->host, data, 0, 1, shape, strides);
+  zbuf_impl_ndbuffer *a = NULL, *e = NULL;
+  CONFORM_OK(ctx, I->ndbuffer_from_dlpack(I, &t.managed, &a, &ctx->err));
+  zbuf_impl_ndinfo in = conform_nd_info(ctx, a);
+  CONFORM_ASSERT_INT_EQ(ctx, INT64_C(1) << 62, in.strides[0]);
+  CONFORM_ASSERT_PTR_EQ(ctx, data, in.data);
+  const zbuf_index first[1] = {ZBUF_AT(0)};
+  CONFORM_OK(ctx, I->ndbuffer_get_item(I, a, 1, first, &e, &ctx->err));
+  int32_t x = 0;
+  CONFORM_OK(ctx, I->ndbuffer_as_scalar(I, e, &x, sizeof x, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, -78, x);
+  I->ndbuffer_release(I, e);
+  I->ndbuffer_release(I, a);
+  CONFORM_ASSERT_INT_EQ(ctx, 1, atomic_load(&t.deleted));
+}
