@@ -969,6 +969,12 @@ def gen_all_equal() -> Cases:
     scal(S14, "be-unequal", np.array([1.5, 2.5], dtype=">f8"), sx(1.5, ">f8"))
     scal(S14, "be-f4-equal", np.array([-3.25, -3.25, -3.25], dtype=">f4"), sx(-3.25, ">f4"))
     scal(S14, "be-i2-unequal", np.array([258, 258, 513], dtype=">i2"), sx(258, ">i2"))
+    # More elements than one chunk of the byte-swapping comparison (512): the last one differs.
+    long_be = np.full((600,), 1.5, dtype=">f8")
+    scal(S14, "be-long-equal", long_be, sx(1.5, ">f8"))
+    long_be2 = long_be.copy()
+    long_be2[-1] = 2.5
+    scal(S14, "be-long-last-differs", long_be2, sx(1.5, ">f8"))
     # A strided first operand against a contiguous other array: the elements between a's (here 99) must
     # not take part in the comparison.
     g = np.array([[1, 99, 2, 99, 3, 99], [4, 99, 5, 99, 6, 99]], dtype="<i2")

@@ -246,6 +246,7 @@ static const nd_case nd_cases[] = {
     {"ND-ERR-015", "astype-trailing-space", op_astype, ST(ETYPE), A2x3, NOB, .dtype = "f8 "},
     {"ND-ERR-015", "astype-repeated", op_astype, ST(ETYPE), A2x3, NOB, .dtype = "f8f8"},
     {"ND-ERR-015", "astype-long", op_astype, ST(ETYPE), A2x3, NOB, .dtype = "float64float64float64"},
+    {"ND-ERR-015", "astype-non-ascii", op_astype, ST(ETYPE), A2x3, NOB, .dtype = "f\xc3\xa9"},
     {"ND-ERR-015", "create-mark-before-name", op_create, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4},
      .dtype = "<bool"},
     {"ND-ERR-015", "empty-x9", op_empty, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4}, .dtype = "x9"},

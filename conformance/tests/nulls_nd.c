@@ -166,6 +166,31 @@ static void nn_run(conform_ctx *ctx) {
   I->ndbuffer_release(I, in.a);
 }
 
+/* A NULL value for all_equal_scalar: Zarr-Python's all_equal with a None fill value answers false; through the
+ * ABI an implementation may instead refuse the NULL with EINVAL. It must never answer true. */
+CONFORM_TEST("ND-ERR-025", "all_equal_scalar-null-value", ZBUF_CAP_ND, nd_err_025_null_value_is_not_true) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_all_equal_scalar);
+  const int32_t zeros[6] = {0};
+  zbuf_impl_ndbuffer *a = conform_nd_from_host(ctx, ctx->nd_dev, zeros, 2, nn_shape, mp_i4());
+  for (int equal_nan = 0; equal_nan < 2; equal_nan++) {
+    int eq = 42;
+    zbuf_error e;
+    conform_error_reset(&e);
+    int st = I->ndbuffer_all_equal_scalar(I, a, NULL, equal_nan, &eq, &e);
+    if (st == ZBUF_EINVAL) {
+      conform_note(ctx, "a NULL value is refused (EINVAL)");
+      CONFORM_ASSERT_INT_EQ(ctx, 42, eq);
+      continue;
+    }
+    if (st != ZBUF_OK)
+      conform_fail(ctx, "all_equal_scalar(a, NULL): expected OK (false) or EINVAL, seen %s: %s",
+                   conform_status_name(st), e.message);
+    CONFORM_ASSERT_INT_EQ(ctx, 0, eq);
+  }
+  I->ndbuffer_release(I, a);
+}
+
 CONFORM_REGISTRAR(nn_register) {
   for (size_t i = 0; i < sizeof nn_cases / sizeof nn_cases[0]; i++)
     conform_register("ND-ERR-025", nn_cases[i].label, ZBUF_CAP_ND | nn_cases[i].caps, nn_run, &nn_cases[i],

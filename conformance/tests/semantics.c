@@ -301,6 +301,8 @@ CONFORM_TEST("PROTO-SEM-004", "", 0, proto_sem_004_equality_is_field_wise) {
   CONFORM_NEED_OP(ctx, default_prototype);
   CONFORM_NEED_OP(ctx, set_default_prototype);
   const DLDevice cpu = {kDLCPU, 0}, pin = {kDLCUDAHost, 0}, g0 = {kDLCUDA, 0}, g1 = {kDLCUDA, 1};
+  /* An ordinal that needs more than 28 bits: refused, or kept exactly (never cut to fewer bits). */
+  const DLDevice gbig = {kDLCUDA, (1 << 28) + 5};
   const struct {
     const char *what;
     zbuf_impl_prototype a, b;
@@ -308,7 +310,8 @@ CONFORM_TEST("PROTO-SEM-004", "", 0, proto_sem_004_equality_is_field_wise) {
                {"nd_buffer only", {cpu, cpu}, {cpu, pin}},
                {"device id only", {g0, g0}, {g1, g1}},
                {"nd_buffer device id only", {g0, g0}, {g0, g1}},
-               {"identical", {pin, cpu}, {pin, cpu}}};
+               {"identical", {pin, cpu}, {pin, cpu}},
+               {"device id 2^28 + 5", {g0, g0}, {gbig, gbig}}};
   zbuf_impl_prototype start;
   CONFORM_SETUP(ctx, I->default_prototype(I, &start, &ctx->err));
   int judged = 0;

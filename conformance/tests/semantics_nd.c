@@ -427,3 +427,43 @@ CONFORM_TEST_VARIANTS("ND-SEM-017", "strided-other@cpu,strided-other@cuda_host,s
   I->ndbuffer_release(I, v);
   I->ndbuffer_release(I, w);
 }
+
+/* ---- ND-SEM-017: all_equal with an array of another dtype ---- */
+
+/* b is cast to a's dtype before comparing: int32 against float64 values; complex128 against float64 zeros
+ * (complex compares by value: -0.0+0j equals 0); float32 against float64 zeros (real floats compared with
+ * zeros by bit pattern: -0.0 is not +0.0). */
+CONFORM_TEST_VARIANTS("ND-SEM-017", "mixed-dtypes@cpu,mixed-dtypes@cuda_host,mixed-dtypes@cuda", ZBUF_CAP_ND,
+                      nd_sem_017_mixed_dtypes) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_all_equal);
+  const int little = sp_little();
+  const char *f8 = little ? "<f8" : ">f8", *f4 = little ? "<f4" : ">f4", *c16 = little ? "<c16" : ">c16";
+  const int64_t two[1] = {2};
+  const int32_t ints[2] = {3, -4};
+  const double reals[2] = {3.0, -4.0}, zeros[2] = {0.0, 0.0}, other[2] = {3.0, -4.5};
+  const double cplx[4] = {-0.0, 0.0, 0.0, -0.0};
+  const float negzero[2] = {-0.0f, 0.0f};
+  zbuf_impl_ndbuffer *ai = conform_nd_from_host(ctx, ctx->nd_dev, ints, 1, two, mp_i4());
+  zbuf_impl_ndbuffer *bf = conform_nd_from_host(ctx, ctx->nd_dev, reals, 1, two, f8);
+  zbuf_impl_ndbuffer *bo = conform_nd_from_host(ctx, ctx->nd_dev, other, 1, two, f8);
+  zbuf_impl_ndbuffer *bz = conform_nd_from_host(ctx, ctx->nd_dev, zeros, 1, two, f8);
+  zbuf_impl_ndbuffer *ac = conform_nd_from_host(ctx, ctx->nd_dev, cplx, 1, two, c16);
+  zbuf_impl_ndbuffer *a4 = conform_nd_from_host(ctx, ctx->nd_dev, negzero, 1, two, f4);
+  const struct {
+    const char *what;
+    zbuf_impl_ndbuffer *a, *b;
+    int want;
+  } cases[] = {{"int32 [3, -4] vs float64 [3.0, -4.0]", ai, bf, 1},
+               {"int32 [3, -4] vs float64 [3.0, -4.5] (-4.5 casts to -4)", ai, bo, 1},
+               {"complex128 [-0.0+0j, 0-0j] vs float64 zeros", ac, bz, 1},
+               {"float32 [-0.0, 0.0] vs float64 zeros", a4, bz, 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int eq = -1;
+    CONFORM_OK(ctx, I->ndbuffer_all_equal(I, cases[i].a, cases[i].b, 0, &eq, &ctx->err));
+    if (eq != cases[i].want)
+      conform_fail(ctx, "all_equal(%s): expected %d, seen %d", cases[i].what, cases[i].want, eq);
+  }
+  zbuf_impl_ndbuffer *all[6] = {ai, bf, bo, bz, ac, a4};
+  for (int i = 0; i < 6; i++) I->ndbuffer_release(I, all[i]);
+}
