@@ -595,6 +595,12 @@ def gen_astype() -> Cases:
         note="integer narrowing keeps the low bits (two's complement wrap-around)",
     )
     add(C, "u1-to-i1", np.array([0, 127, 128, 255], dtype="|u1"), "C", "|i1")
+    add(C, "i1-to-f8", np.array([-128, -1, 0, 5, 127], dtype="|i1"), "C", "<f8")
+    add(C, "i1-to-i4", np.array([-128, -1, 0, 5, 127], dtype="|i1"), "C", "<i4")
+    add(C, "i1-to-u2", np.array([-128, -1, 0, 127], dtype="|i1"), "C", "<u2")
+    add(C, "i2-to-f4", np.array([-32768, -1, 7], dtype="<i2"), "C", "<f4")
+    add(C, "u2-to-i8", np.array([0, 65535, 32768], dtype="<u2"), "C", "<i8")
+    add(C, "u8-to-f4", np.array([0, 2**64 - 1, 3], dtype="<u8"), "C", "<f4")
     add(C, "i4-to-u2-neg", np.array([-1, -65536, 65537], dtype="<i4"), "C", "<u2")
     add(C, "i8-to-u8-neg", np.array([-1, -(2**63)], dtype="<i8"), "C", "<u8")
     add(C, "u8-to-f8-round", np.array([2**64 - 1, 2**53 + 1], dtype="<u8"), "C", "<f8")
@@ -877,6 +883,16 @@ def gen_setitem() -> Cases:
     add("ND-COPY-013", "shift-right", arange((6,), "<i4"), "C", [sl(1, None)], value_view=[sl(None, -1)])
     add("ND-COPY-013", "shift-left", arange((6,), "<i4"), "C", [sl(None, -1)], value_view=[sl(1, None)])
     add("ND-COPY-013", "reverse", arange((6,), "<i4"), "C", [sl(None, None, -1)], value_view=[sl()])
+    add(
+        "ND-COPY-013",
+        "neg-step-value-below",
+        arange((6,), "<i4"),
+        "C",
+        [sl(0, 4)],
+        value_view=[sl(5, 1, -1)],
+        note="the value's first element (a[5]) lies outside the target; the elements it shares with the target "
+        "(a[3], a[2]) lie below it in memory",
+    )
     add("ND-COPY-013", "transpose-like-2d", arange((3, 3), "<f8"), "C", [sl(), 0], value_view=[0])
     # errors
     add("ND-ERR-013", "bcast-mismatch", z34, "C", [sl()], value=np.zeros((3,)), error="EINVAL")
@@ -933,6 +949,13 @@ def gen_all_equal() -> Cases:
     scal(S14, "be-nan", from_hex(be(F8["pnan"]) * 2, ">f8", (2,)), be(F8["qnan"]))
     scal(S14, "c16-nan-same-part", np.array([complex(np.nan, 1.0)] * 2), sx(complex(np.nan, 1.0), "<c16"))
     scal(S14, "c16-nan-real-vs-number", np.array([complex(np.nan, 0.0)]), sx(1.0, "<c16"))
+    scal(S14, "c16-real-differs", np.array([1 + 2j, 1 + 2j]), sx(2 + 2j, "<c16"))
+    scal(S14, "c16-imag-differs", np.array([2 + 1j]), sx(2 + 2j, "<c16"))
+    scal(S14, "c8-real-differs", np.array([3 - 1j], dtype="<c8"), sx(-1 - 1j, "<c8"))
+    scal(S14, "c8-equal", np.array([3 - 1j, 3 - 1j], dtype="<c8"), sx(3 - 1j, "<c8"))
+    scal(S14, "be-c16-equal", np.array([1 + 2j, 1 + 2j], dtype=">c16"), sx(1 + 2j, ">c16"))
+    scal(S14, "be-c16-imag-differs", np.array([1 + 2j, 1 + 3j], dtype=">c16"), sx(1 + 2j, ">c16"))
+    scal(S14, "be-c8-real-differs", np.array([1 + 2j, 2 + 2j], dtype=">c8"), sx(1 + 2j, ">c8"))
     scal(
         S14,
         "c16-nan-no-equal-nan",

@@ -253,6 +253,37 @@ CONFORM_TEST_VARIANTS("BUF-LIFE-006", MP_KINDS, ZBUF_CAP_HOST | ZBUF_CAP_ALLOC_S
                      "1000 rounds of from_bytes, slice, combine, from_buffer, to_host, set_slice");
 }
 
+/* The probe itself must count: "the same before and after" proves nothing with counters that never move. A new
+ * Buffer of 100 bytes raises each counter the implementation keeps (-1: not counted) by at least one block,
+ * 100 bytes and one handle, and its release brings them back. */
+CONFORM_TEST_VARIANTS("BUF-LIFE-006", "probe-counts@cpu,probe-counts@cuda_host,probe-counts@cuda",
+                      ZBUF_CAP_HOST | ZBUF_CAP_ALLOC_STATS, buf_life_006_probe_counts) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, alloc_stats);
+  unsigned char pat[100];
+  conform_fill_pattern(pat, sizeof pat, 27);
+  zbuf_alloc_stats before, during, after;
+  CONFORM_OK(ctx, I->alloc_stats(I, &before, &ctx->err));
+  zbuf_impl_buffer *b = NULL;
+  CONFORM_OK(ctx, I->buffer_from_bytes(I, ctx->dev, pat, sizeof pat, &b, &ctx->err));
+  CONFORM_OK(ctx, I->alloc_stats(I, &during, &ctx->err));
+  I->buffer_release(I, b);
+  CONFORM_OK(ctx, I->alloc_stats(I, &after, &ctx->err));
+  const struct {
+    const char *name;
+    int64_t before, during, after, rise;
+  } f[3] = {{"blocks", before.blocks, during.blocks, after.blocks, 1},
+            {"bytes", before.bytes, during.bytes, after.bytes, 100},
+            {"handles", before.handles, during.handles, after.handles, 1}};
+  for (int i = 0; i < 3; i++) {
+    if (f[i].before == -1) continue;
+    if (f[i].during < f[i].before + f[i].rise)
+      conform_fail(ctx, "alloc_stats %s: %lld before a new 100-byte Buffer, %lld with it (expected at least +%lld)",
+                   f[i].name, (long long)f[i].before, (long long)f[i].during, (long long)f[i].rise);
+    CONFORM_ASSERT_INT_EQ(ctx, f[i].before, f[i].after);
+  }
+}
+
 CONFORM_TEST_VARIANTS("BUF-LIFE-007", MP_KINDS, ZBUF_CAP_HOST,
                       buf_life_007_from_buffer_alias_outlives_source) {
   /* from_buffer into the source's own kind, and to_host of a host kind, each from a source of its own (one

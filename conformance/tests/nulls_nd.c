@@ -51,6 +51,9 @@ NN_CASE(from_buffer_buf, ndbuffer_from_buffer,
         I->ndbuffer_from_buffer(I, NULL, 2, nn_shape, mp_i4(), &out, &ctx->err))
 NN_CASE(from_buffer_out, ndbuffer_from_buffer,
         I->ndbuffer_from_buffer(I, in->buf, 2, nn_shape, mp_i4(), NULL, &ctx->err))
+NN_CASE(info_a, ndbuffer_info, I->ndbuffer_info(I, NULL, &(zbuf_impl_ndinfo){{0}, 0, NULL, NULL, NULL, {kDLCPU, 0}},
+                                                &ctx->err))
+NN_CASE(info_out, ndbuffer_info, I->ndbuffer_info(I, in->a, NULL, &ctx->err))
 NN_CASE(to_bytes_a, ndbuffer_to_bytes, I->ndbuffer_to_bytes(I, NULL, in->host, sizeof in->host, &ctx->err))
 NN_CASE(to_bytes_dst, ndbuffer_to_bytes, I->ndbuffer_to_bytes(I, in->a, NULL, sizeof in->host, &ctx->err))
 NN_CASE(to_host_a, ndbuffer_to_host, I->ndbuffer_to_host(I, NULL, &out, &ctx->err))
@@ -104,6 +107,8 @@ static const nn_case nn_cases[] = {
     {"wrap-null-out", nn_wrap_out, ZBUF_CAP_WRAP | ZBUF_CAP_HOST},
     {"from_buffer-null-buf", nn_from_buffer_buf, 0},
     {"from_buffer-null-out", nn_from_buffer_out, 0},
+    {"info-null-a", nn_info_a, 0},
+    {"info-null-out", nn_info_out, 0},
     {"to_bytes-null-a", nn_to_bytes_a, 0},
     {"to_bytes-null-dst", nn_to_bytes_dst, 0},
     {"to_host-null-a", nn_to_host_a, 0},

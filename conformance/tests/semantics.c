@@ -34,6 +34,10 @@ CONFORM_TEST_VARIANTS("BUF-SEM-001", MP_KINDS, ZBUF_CAP_HOST, buf_sem_001_slice_
       {"[10:]", SL(10, 0, 1, S_), ""},
       {"[2:8:1]", SL(2, 8, 1, S_ | E_ | T_), "234567"},
       {"[-1:-1]", SL(-1, -1, 1, S_ | E_), ""},
+      /* Parts not flagged in `given` are None whatever their fields hold. */
+      {"[2:5] (step field 7, not given)", SL(2, 5, 7, S_ | E_), "234"},
+      {"[:] (fields 9, 1, 0, none given)", SL(9, 1, 0, 0), "0123456789"},
+      {"[3:] (stop field 1, step field 0, not given)", SL(3, 1, 0, S_), "3456789"},
   };
   zbuf_impl_buffer *b = conform_buffer_from_bytes(ctx, ctx->dev, ten, 10);
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

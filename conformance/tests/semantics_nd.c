@@ -467,3 +467,23 @@ CONFORM_TEST_VARIANTS("ND-SEM-017", "mixed-dtypes@cpu,mixed-dtypes@cuda_host,mix
   zbuf_impl_ndbuffer *all[6] = {ai, bf, bo, bz, ac, a4};
   for (int i = 0; i < 6; i++) I->ndbuffer_release(I, all[i]);
 }
+
+/* ---- ND-SEM-011: parts of a slice that are not given are None, whatever their fields hold ---- */
+
+CONFORM_TEST_VARIANTS("ND-SEM-011", "unflagged-fields@cpu,unflagged-fields@cuda_host,unflagged-fields@cuda",
+                      ZBUF_CAP_ND, nd_sem_011_unflagged_fields) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_get_item);
+  const int64_t s45[2] = {4, 5};
+  zbuf_impl_ndbuffer *a = mp_nd_arange(ctx, ctx->nd_dev, 2, s45), *v = NULL;
+  /* a[1:3, 2:] with a step field of 5 and a stop field of 1 that are not given: rows 1-2, columns 2-4. */
+  const zbuf_index idx[2] = {ZBUF_RANGE(((zbuf_slice){1, 3, 5, ZBUF_SLICE_HAS_START | ZBUF_SLICE_HAS_STOP})),
+                             ZBUF_RANGE(((zbuf_slice){2, 1, 0, ZBUF_SLICE_HAS_START}))};
+  CONFORM_OK(ctx, I->ndbuffer_get_item(I, a, 2, idx, &v, &ctx->err));
+  const int64_t s23[2] = {2, 3};
+  const int32_t want[6] = {7, 8, 9, 12, 13, 14};
+  sp_expect_meta(ctx, v, mp_i4(), 2, s23, "a[1:3, 2:] with unflagged fields");
+  sp_expect_bytes(ctx, v, want, sizeof want, "a[1:3, 2:] with unflagged fields");
+  I->ndbuffer_release(I, v);
+  I->ndbuffer_release(I, a);
+}
