@@ -10,6 +10,8 @@
  * slots; no allocation or free runs while it is held. */
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -71,9 +73,12 @@ void *zbuf__host_pool_take(size_t size) {
 void *zbuf__host_pool_fresh(size_t size) {
   void *p = NULL;
   if (size < HUGE_PAGE) return malloc(size);
+  /* No object can be larger than PTRDIFF_MAX: such a size is refused here rather than handed to the
+   * allocator rounded up past it (which memory checkers rightly flag). */
+  if (size > (size_t)PTRDIFF_MAX - HUGE_PAGE) return NULL;
   /* Whole huge pages: the tail of a block then never shares a huge page with another allocation. */
   size_t rounded = (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-  if (rounded < size || posix_memalign(&p, HUGE_PAGE, rounded) != 0) return NULL;
+  if (posix_memalign(&p, HUGE_PAGE, rounded) != 0) return NULL;
 #ifdef MADV_HUGEPAGE
   (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: without THP the block works the same */
 #endif
