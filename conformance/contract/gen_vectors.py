@@ -568,6 +568,8 @@ def gen_astype() -> Cases:
         "C",
         "<f8",
     )
+    add(C, "f2-subnormals-to-f8", from_hex("0300" + "0102" + "ff03" + "0380", "<f2", (4,)), "C", "<f8")
+    add(C, "f2-subnormals-to-f4", from_hex("0300" + "0102" + "ff83", "<f2", (3,)), "C", "<f4")
     add(
         C,
         "f2-to-f4-nan",

@@ -423,6 +423,29 @@ CONFORM_TEST_VARIANTS("BUF-ERR-011", BUF_ERR_011_VARIANTS, ZBUF_CAP_HOST | ZBUF_
   I->buffer_release(I, in[0]);
 }
 
+/* The hook counts only the kinds in its mask: armed for pinned and device memory alone, it must not fail a
+ * host allocation, or every host operation between arming and disarming would fail (CONV-ERR-007 arms it so). */
+CONFORM_TEST("BUF-ERR-011", "host-not-in-mask@cpu", ZBUF_CAP_HOST | ZBUF_CAP_FAULT_INJECTION,
+             buf_err_011_mask_leaves_host_alone) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, testing_fail_allocation);
+  unsigned char pat[32];
+  conform_fill_pattern(pat, sizeof pat, 115);
+  zbuf_impl_buffer *b = NULL;
+  I->testing_fail_allocation(I, 1, ZBUF_ALLOC_PINNED | ZBUF_ALLOC_DEVICE);
+  zbuf_error e;
+  conform_error_reset(&e);
+  int st = I->buffer_from_bytes(I, ctx->host, pat, sizeof pat, &b, &e);
+  I->testing_fail_allocation(I, 0, ZBUF_ALLOC_ANY);
+  if (st != ZBUF_OK)
+    conform_fail(ctx, "from_bytes in host memory with only pinned/device allocations armed: expected OK, seen %s: %s",
+                 conform_status_name(st), e.message);
+  unsigned char seen[32];
+  conform_buffer_read(ctx, b, seen, sizeof seen);
+  CONFORM_ASSERT_MEM_EQ(ctx, pat, seen, sizeof pat);
+  I->buffer_release(I, b);
+}
+
 /* ---- BUF-ERR-012: the error struct ---- */
 
 CONFORM_TEST_VARIANTS("BUF-ERR-012", "failure,success,null-err", ZBUF_CAP_HOST, buf_err_012_error_struct) {

@@ -149,11 +149,14 @@ CONFORM_TEST_VARIANTS("CONV-ERR-003", CONV_ERR_003_OPS("type99") "," CONV_ERR_00
 
 /* ---- CONV-ERR-004: DLPack export that cannot be expressed ---- */
 
-CONFORM_TEST_VARIANTS("CONV-ERR-004", EP_KINDS("byteswapped") ",stride12@cpu",
+CONFORM_TEST_VARIANTS("CONV-ERR-004", EP_KINDS("byteswapped") ",stride12@cpu,stride12-axis1@cpu",
                       ZBUF_CAP_HOST | ZBUF_CAP_ND | ZBUF_CAP_DLPACK, conv_err_004_export_inexpressible) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_to_dlpack);
   const int64_t shape[1] = {4};
+  /* stride12-axis1: a (2, 2) array whose first axis is fine (24 bytes, 3 doubles) and whose second is not. */
+  const int64_t shape22[2] = {2, 2}, strides22[2] = {24, 12};
+  const int axis1 = strcmp(ctx->label, "stride12-axis1") == 0;
   /* Doubles in the other byte order, or doubles 12 bytes apart in a host block the test owns. */
   double mem[6] = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0};
   const uint16_t one = 1;
@@ -168,8 +171,9 @@ CONFORM_TEST_VARIANTS("CONV-ERR-004", EP_KINDS("byteswapped") ",stride12@cpu",
     conform_need_caps(ctx, ZBUF_CAP_WRAP);
     CONFORM_NEED_OP(ctx, ndbuffer_wrap);
     const int64_t strides[1] = {12};
-    CONFORM_SETUP(ctx, I->ndbuffer_wrap(I, ctx->host, mem, 1, shape, strides, little ? "<f8" : ">f8", NULL,
-                                        NULL, &a, &ctx->err));
+    CONFORM_SETUP(ctx, I->ndbuffer_wrap(I, ctx->host, mem, axis1 ? 2 : 1, axis1 ? shape22 : shape,
+                                        axis1 ? strides22 : strides, little ? "<f8" : ">f8", NULL, NULL, &a,
+                                        &ctx->err));
   }
   ep_nd_snap sa = ep_nd_take(ctx, a);
   DLManagedTensor *t = NULL;
@@ -197,6 +201,7 @@ static void conv_import_refused(conform_ctx *ctx, DLDevice dev, zbuf_status want
   if (strcmp(l, "float24") == 0) *dt = (DLDataType){kDLFloat, 24, 1};
   if (strcmp(l, "int128") == 0) *dt = (DLDataType){kDLInt, 128, 1};
   if (strcmp(l, "lanes4") == 0) dt->lanes = 4;
+  if (strcmp(l, "lanes0") == 0) dt->lanes = 0;
   mp_tensor before = t;
   zbuf_impl_ndbuffer *out = NULL;
   EP_FAILS(ctx, CONFORM_MASK(want), I->ndbuffer_from_dlpack(I, &t.managed, &out, &ctx->err));
@@ -206,7 +211,7 @@ static void conv_import_refused(conform_ctx *ctx, DLDevice dev, zbuf_status want
   CONFORM_ASSERT(ctx, memcmp(&before.managed, &t.managed, sizeof t.managed) == 0);
 }
 
-CONFORM_TEST_VARIANTS("CONV-ERR-005", "opaque,code99,float24,int128,lanes4",
+CONFORM_TEST_VARIANTS("CONV-ERR-005", "opaque,code99,float24,int128,lanes4,lanes0",
                       ZBUF_CAP_HOST | ZBUF_CAP_ND | ZBUF_CAP_DLPACK, conv_err_005_import_bad_dtype) {
   conv_import_refused(ctx, ctx->host, ZBUF_ETYPE);
 }

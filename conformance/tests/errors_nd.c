@@ -188,6 +188,8 @@ static const nd_case nd_cases[] = {
     {"ND-ERR-005", "two-minus1", op_reshape, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {-1, -1}},
     {"ND-ERR-005", "minus2-minus3", op_reshape, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {-2, -3}},
     {"ND-ERR-005", "minus1-minus2", op_reshape, ST(EINVAL), A2x3, NOB, .nargs = 3, .args = {-1, 2, -2}},
+    /* One negative extent that is not -1 (NumPy 2.x takes it for the unknown one; the contract does not). */
+    {"ND-ERR-005", "minus2-alone", op_reshape, ST(EINVAL), A2x3, NOB, .nargs = 2, .args = {-2, 3}},
     /* ND-ERR-006 / 007 / 008: squeeze */
     {"ND-ERR-006", "axis0-not-one", op_squeeze, ST(EINVAL), A2x1x3, NOB, .nargs = 1, .args = {0}},
     {"ND-ERR-006", "axis-neg-not-one", op_squeeze, ST(EINVAL), A2x1x3, NOB, .nargs = 2, .args = {1, -1}},

@@ -135,6 +135,21 @@ CONFORM_TEST_VARIANTS("BUF-SEM-004", MP_KINDS, ZBUF_CAP_HOST, buf_sem_004_combin
 }
 
 /* a in ctx->dev, b in ctx->dev2: same kind for "k->k", across kinds otherwise. */
+/* to_bytes into a destination larger than the Buffer writes the Buffer's bytes and nothing after them. */
+CONFORM_TEST_VARIANTS("BUF-SEM-003", "larger-dst@cpu,larger-dst@cuda_host,larger-dst@cuda", ZBUF_CAP_HOST,
+                      buf_sem_003_larger_destination) {
+  const zbuf_impl *I = ctx->impl;
+  unsigned char pat[16], dst[40], want[40];
+  conform_fill_pattern(pat, sizeof pat, 33);
+  memset(dst, 0xC5, sizeof dst);
+  memcpy(want, dst, sizeof want);
+  memcpy(want, pat, sizeof pat);
+  zbuf_impl_buffer *b = conform_buffer_from_bytes(ctx, ctx->dev, pat, sizeof pat);
+  CONFORM_OK(ctx, I->buffer_to_bytes(I, b, dst, sizeof dst, &ctx->err));
+  CONFORM_ASSERT_MEM_EQ(ctx, want, dst, sizeof dst);
+  I->buffer_release(I, b);
+}
+
 CONFORM_TEST_VARIANTS("BUF-SEM-005", MP_SAME_PAIRS ",cpu->cuda,cuda->cpu,cuda_host->cuda,cpu->cuda_host",
                       ZBUF_CAP_HOST, buf_sem_005_equality_compares_bytes) {
   const zbuf_impl *I = ctx->impl;

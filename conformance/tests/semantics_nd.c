@@ -487,3 +487,62 @@ CONFORM_TEST_VARIANTS("ND-SEM-011", "unflagged-fields@cpu,unflagged-fields@cuda_
   I->ndbuffer_release(I, v);
   I->ndbuffer_release(I, a);
 }
+
+/* ---- ND-SEM-021: to_bytes into a larger destination ---- */
+
+/* The elements in C order, and nothing written after them: a transposed view (copied element by element) and
+ * a contiguous array (one block), each into 40 bytes for 24. */
+CONFORM_TEST_VARIANTS("ND-SEM-021", "larger-dst@cpu,larger-dst@cuda_host,larger-dst@cuda", ZBUF_CAP_ND,
+                      nd_sem_021_larger_destination) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_transpose);
+  const int64_t s23[2] = {2, 3};
+  zbuf_impl_ndbuffer *a = mp_nd_arange(ctx, ctx->nd_dev, 2, s23), *t = NULL;
+  CONFORM_SETUP(ctx, I->ndbuffer_transpose(I, a, 0, NULL, &t, &ctx->err));
+  const int32_t c_order[6] = {0, 1, 2, 3, 4, 5}, t_order[6] = {0, 3, 1, 4, 2, 5};
+  const zbuf_impl_ndbuffer *src[2] = {a, t};
+  const int32_t *expect[2] = {c_order, t_order};
+  for (int i = 0; i < 2; i++) {
+    unsigned char dst[40], want[40];
+    memset(dst, 0xC5, sizeof dst);
+    memcpy(want, dst, sizeof want);
+    memcpy(want, expect[i], 24);
+    CONFORM_OK(ctx, I->ndbuffer_to_bytes(I, src[i], dst, sizeof dst, &ctx->err));
+    CONFORM_ASSERT_MEM_EQ(ctx, want, dst, sizeof dst);
+  }
+  I->ndbuffer_release(I, t);
+  I->ndbuffer_release(I, a);
+}
+
+/* ---- ND-SEM-017: an operand whose axis has stride 0 ---- */
+
+/* NumPy's broadcast_to views have stride 0 and reach an implementation through wrap or DLPack. a = [5, 5, 5]
+ * held as one int32 with stride 0, against b = [5, 5, 6]: not all equal, and against [5, 5, 5]: all equal. */
+CONFORM_TEST("ND-SEM-017", "zero-stride@cpu", ZBUF_CAP_ND | ZBUF_CAP_HOST, nd_sem_017_zero_stride) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_all_equal);
+  static int32_t five[1] = {5};
+  static mp_tensor t; /* outlives a failed test: the import may still hold it */
+  const int64_t shape[1] = {3}, strides_bytes[1] = {0}, strides_elems[1] = {0};
+  zbuf_impl_ndbuffer *a = NULL;
+  if ((I->capabilities & ZBUF_CAP_WRAP) && CONFORM_HAS_OP(I, ndbuffer_wrap)) {
+    CONFORM_SETUP(ctx, I->ndbuffer_wrap(I, ctx->host, five, 1, shape, strides_bytes, mp_i4(), NULL, NULL, &a,
+                                        &ctx->err));
+  } else if ((I->capabilities & ZBUF_CAP_DLPACK) && CONFORM_HAS_OP(I, ndbuffer_from_dlpack)) {
+    mp_tensor_init(&t, ctx->host, five, 0, 1, shape, strides_elems);
+    CONFORM_SETUP(ctx, I->ndbuffer_from_dlpack(I, &t.managed, &a, &ctx->err));
+  } else {
+    conform_unsupported(ctx, "neither ndbuffer_wrap nor ndbuffer_from_dlpack: no way to make a stride-0 array");
+  }
+  const int32_t differs[3] = {5, 5, 6}, same[3] = {5, 5, 5};
+  zbuf_impl_ndbuffer *bd = conform_nd_from_host(ctx, ctx->host, differs, 1, shape, mp_i4());
+  zbuf_impl_ndbuffer *bs = conform_nd_from_host(ctx, ctx->host, same, 1, shape, mp_i4());
+  int eq = -1;
+  CONFORM_OK(ctx, I->ndbuffer_all_equal(I, a, bd, 0, &eq, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 0, eq);
+  CONFORM_OK(ctx, I->ndbuffer_all_equal(I, a, bs, 0, &eq, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 1, eq);
+  I->ndbuffer_release(I, bs);
+  I->ndbuffer_release(I, bd);
+  I->ndbuffer_release(I, a);
+}
