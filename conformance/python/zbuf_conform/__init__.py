@@ -1,4 +1,4 @@
-"""zbuf-conform for Python projects: the zbuf conformance suite (1202 clause tests of Zarr-Python's buffer API)
+"""zbuf-conform for Python projects: the zbuf conformance suite (the clause tests of Zarr-Python's buffer API)
 run against any ``BufferPrototype`` inside your own interpreter and virtual environment.
 
     from zbuf_conform import check
