@@ -887,6 +887,15 @@ def gen_setitem() -> Cases:
     add("ND-COPY-013", "reverse", arange((6,), "<i4"), "C", [sl(None, None, -1)], value_view=[sl()])
     add(
         "ND-COPY-013",
+        "row-shift-2d",
+        arange((1, 6), "<i4"),
+        "C",
+        [sl(), sl(1, 4)],
+        value_view=[sl(), sl(0, 3)],
+        note="a[:, 1:4] = a[:, 0:3] in one row: the overlap is along the second axis only",
+    )
+    add(
+        "ND-COPY-013",
         "neg-step-value-below",
         arange((6,), "<i4"),
         "C",
@@ -951,6 +960,13 @@ def gen_all_equal() -> Cases:
     scal(S14, "be-nan", from_hex(be(F8["pnan"]) * 2, ">f8", (2,)), be(F8["qnan"]))
     scal(S14, "c16-nan-same-part", np.array([complex(np.nan, 1.0)] * 2), sx(complex(np.nan, 1.0), "<c16"))
     scal(S14, "c16-nan-real-vs-number", np.array([complex(np.nan, 0.0)]), sx(1.0, "<c16"))
+    scal(S14, "c16-nan-imag-part", np.array([complex(1.0, np.nan)] * 2), sx(complex(1.0, np.nan), "<c16"))
+    scal(
+        S14,
+        "c8-nan-imag-part",
+        np.array([complex(2.0, np.nan)], dtype="<c8"),
+        sx(complex(2.0, np.nan), "<c8"),
+    )
     scal(S14, "c16-real-differs", np.array([1 + 2j, 1 + 2j]), sx(2 + 2j, "<c16"))
     scal(S14, "c16-imag-differs", np.array([2 + 1j]), sx(2 + 2j, "<c16"))
     scal(S14, "c8-real-differs", np.array([3 - 1j], dtype="<c8"), sx(-1 - 1j, "<c8"))

@@ -249,6 +249,7 @@ static const nd_case nd_cases[] = {
     {"ND-ERR-015", "astype-repeated", op_astype, ST(ETYPE), A2x3, NOB, .dtype = "f8f8"},
     {"ND-ERR-015", "astype-long", op_astype, ST(ETYPE), A2x3, NOB, .dtype = "float64float64float64"},
     {"ND-ERR-015", "astype-non-ascii", op_astype, ST(ETYPE), A2x3, NOB, .dtype = "f\xc3\xa9"},
+    {"ND-ERR-015", "astype-unknown-code", op_astype, ST(ETYPE), A2x3, NOB, .dtype = "x"},
     {"ND-ERR-015", "create-mark-before-name", op_create, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4},
      .dtype = "<bool"},
     {"ND-ERR-015", "empty-x9", op_empty, ST(ETYPE), A2x3, NOB, .nargs = 1, .args = {4}, .dtype = "x9"},
@@ -410,16 +411,20 @@ static void nd_err_count_release(void *data, void *ctx) {
 
 /* "-strided": the same with F-order strides, which an implementation may copy element by element rather than
  * in one block. */
+/* "-overflowing-strides": real data, but a stride whose byte offset of the last element overflows int64. */
 CONFORM_TEST_VARIANTS("ND-ERR-022",
                       "from_host-null-data,from_host-null-shape,wrap-null-data,wrap-null-shape,"
-                      "from_host-null-data-strided,wrap-null-data-strided",
+                      "from_host-null-data-strided,wrap-null-data-strided,from_host-overflowing-strides,"
+                      "wrap-overflowing-strides",
                       ZBUF_CAP_ND, nd_err_022_null_pointers) {
   const zbuf_impl *I = ctx->impl;
-  const int64_t shape[2] = {2, 3}, fstrides[2] = {4, 8};
+  const int64_t shape[2] = {2, 3}, fstrides[2] = {4, 8}, huge[2] = {INT64_MAX, 4};
   const int64_t *st = strstr(ctx->label, "strided") ? fstrides : NULL;
+  const int overflowing = strstr(ctx->label, "overflowing") != NULL;
+  if (overflowing) st = huge;
   const int null_data = strstr(ctx->label, "null-data") != NULL;
   void *data = null_data ? NULL : err_host_mem;
-  const int64_t *sh = null_data ? shape : NULL;
+  const int64_t *sh = null_data || overflowing ? shape : NULL;
   zbuf_impl_ndbuffer *out = NULL;
   if (strncmp(ctx->label, "wrap", 4) == 0) {
     conform_need_caps(ctx, ZBUF_CAP_WRAP);

@@ -406,3 +406,38 @@ CONFORM_TEST_VARIANTS("CONV-COPY-004", "huge-stride@cpu", ZBUF_CAP_ND | ZBUF_CAP
   I->ndbuffer_release(I, a);
   CONFORM_ASSERT_INT_EQ(ctx, 1, atomic_load(&t.deleted));
 }
+
+/* ---- ND-COPY-005: a C-contiguous array whose axis of extent 1 has an unusual stride ---- */
+
+/* NumPy's contiguity ignores the stride of an extent-1 axis, so a (2, 1, 3) int32 array with strides
+ * (12, 400, 4) is C-contiguous and reshaping it to (6,) must give a view. Made with wrap, or else with a
+ * DLPack import (strides in elements: 3, 100, 1). */
+CONFORM_TEST("ND-COPY-005", "extent1-stride@cpu", ZBUF_CAP_ND | ZBUF_CAP_HOST, nd_copy_005_extent1_stride) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_reshape);
+  static int32_t data[6] = {0, 1, 2, 3, 4, 5};
+  static mp_tensor t; /* outlives a failed test: the import may still hold it */
+  const int64_t shape[3] = {2, 1, 3}, strides_bytes[3] = {12, 400, 4}, strides_elems[3] = {3, 100, 1};
+  zbuf_impl_ndbuffer *a = NULL, *r = NULL;
+  if ((I->capabilities & ZBUF_CAP_WRAP) && CONFORM_HAS_OP(I, ndbuffer_wrap)) {
+    CONFORM_SETUP(ctx, I->ndbuffer_wrap(I, ctx->host, data, 3, shape, strides_bytes, mp_i4(), NULL, NULL, &a,
+                                        &ctx->err));
+  } else if ((I->capabilities & ZBUF_CAP_DLPACK) && CONFORM_HAS_OP(I, ndbuffer_from_dlpack)) {
+    mp_tensor_init(&t, ctx->host, data, 0, 3, shape, strides_elems);
+    CONFORM_SETUP(ctx, I->ndbuffer_from_dlpack(I, &t.managed, &a, &ctx->err));
+  } else {
+    conform_unsupported(ctx, "neither ndbuffer_wrap nor ndbuffer_from_dlpack: no way to choose the strides");
+  }
+  const int64_t six[1] = {6};
+  CONFORM_OK(ctx, I->ndbuffer_reshape(I, a, 1, six, &r, &ctx->err));
+  const int32_t want[6] = {0, 1, 2, 3, 4, 5};
+  sp_expect_bytes(ctx, r, want, sizeof want, "reshape((2, 1, 3) -> (6,))");
+  /* A view: a write through the result is seen in the caller's memory. */
+  const zbuf_index at4[1] = {ZBUF_AT(4)};
+  mp_nd_set(ctx, r, 1, at4, -44);
+  conform_observe_alias(ctx, "ndbuffer_reshape", "cpu", data[4] == -44);
+  CONFORM_ASSERT_INT_EQ(ctx, -44, data[4]);
+  data[4] = 4;
+  I->ndbuffer_release(I, r);
+  I->ndbuffer_release(I, a);
+}

@@ -546,3 +546,42 @@ CONFORM_TEST("ND-SEM-017", "zero-stride@cpu", ZBUF_CAP_ND | ZBUF_CAP_HOST, nd_se
   I->ndbuffer_release(I, bd);
   I->ndbuffer_release(I, a);
 }
+
+/* ---- ND-SEM-017: byte-swapped operands, the second one strided ---- */
+
+/* Big-endian float64 on a little-endian machine (and the other way round) is compared in native order after a
+ * swap: a contiguous a against b = every other element of a longer array. */
+CONFORM_TEST_VARIANTS("ND-SEM-017", "swapped-strided-other@cpu,swapped-strided-other@cuda_host,"
+                      "swapped-strided-other@cuda",
+                      ZBUF_CAP_ND, nd_sem_017_swapped_strided) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_all_equal);
+  const char *swapped = sp_little() ? ">f8" : "<f8";
+  /* The values as the swapped dtype stores them. */
+  double vals[3] = {1.5, 2.5, 3.5}, wide_vals[6] = {1.5, 9.0, 2.5, 9.0, 3.5, 9.0}, odd_vals[6];
+  unsigned char a_bytes[24], w_bytes[48], o_bytes[48];
+  memcpy(odd_vals, wide_vals, sizeof odd_vals);
+  odd_vals[4] = 4.5;
+  for (int i = 0; i < 6; i++)
+    for (int b = 0; b < 8; b++) {
+      if (i < 3) a_bytes[i * 8 + b] = ((unsigned char *)&vals[i])[7 - b];
+      w_bytes[i * 8 + b] = ((unsigned char *)&wide_vals[i])[7 - b];
+      o_bytes[i * 8 + b] = ((unsigned char *)&odd_vals[i])[7 - b];
+    }
+  const int64_t s3[1] = {3}, s6[1] = {6};
+  zbuf_impl_ndbuffer *a = conform_nd_from_host(ctx, ctx->nd_dev, a_bytes, 1, s3, swapped);
+  zbuf_impl_ndbuffer *w = conform_nd_from_host(ctx, ctx->nd_dev, w_bytes, 1, s6, swapped);
+  zbuf_impl_ndbuffer *o = conform_nd_from_host(ctx, ctx->nd_dev, o_bytes, 1, s6, swapped);
+  const zbuf_index every_other[1] = {ZBUF_RANGE(((zbuf_slice){0, 0, 2, ZBUF_SLICE_HAS_STEP}))};
+  zbuf_impl_ndbuffer *wv = sp_nd_view(ctx, w, 1, every_other), *ov = sp_nd_view(ctx, o, 1, every_other);
+  int eq = -1;
+  CONFORM_OK(ctx, I->ndbuffer_all_equal(I, a, wv, 0, &eq, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 1, eq);
+  CONFORM_OK(ctx, I->ndbuffer_all_equal(I, a, ov, 0, &eq, &ctx->err));
+  CONFORM_ASSERT_INT_EQ(ctx, 0, eq);
+  I->ndbuffer_release(I, ov);
+  I->ndbuffer_release(I, wv);
+  I->ndbuffer_release(I, o);
+  I->ndbuffer_release(I, w);
+  I->ndbuffer_release(I, a);
+}

@@ -49,6 +49,11 @@ def reason(test_id, status, msg):
             return "the C ABI cannot express a Buffer key that is not a slice"
     if status == "FAIL" and clause in FAULTS:
         return f"planted fault {FAULTS[clause]}: {FAULT_TEXT[FAULTS[clause]]}"
+    if test_id == "ND-ERR-022[from_host-overflowing-strides]" and status == "CRASH":
+        return ("minibuf does not check that strides stay inside the int64 byte range: from_host reads through a "
+                "stride of INT64_MAX bytes and dies (SIGSEGV)")
+    if test_id == "ND-ERR-022[wrap-overflowing-strides]" and status == "FAIL":
+        return "minibuf does not check that strides stay inside the int64 byte range: wrap accepts a stride of INT64_MAX bytes"
     if status == "FAIL" and test_id.startswith(("ND-SEM-013[stream-", "ND-SEM-013[block-")):
         return ("planted fault slice-copies: " + FAULT_TEXT["slice-copies"] + ", so the NDBuffer made of a slice "
                 "is a view of a copy and the fill never reaches the Buffer")
