@@ -41,6 +41,10 @@ static const zbuf_index nn_row[1] = {{ZBUF_INDEX_INTEGER, 1, {0, 0, 1, 0}}};
 
 NN_CASE(create_out, ndbuffer_create,
         I->ndbuffer_create(I, ctx->nd_dev, 2, nn_shape, mp_i4(), ZBUF_ORDER_C, &nn_seven, NULL, &ctx->err))
+NN_CASE(create_shape, ndbuffer_create,
+        I->ndbuffer_create(I, ctx->nd_dev, 2, NULL, mp_i4(), ZBUF_ORDER_C, &nn_seven, &out, &ctx->err))
+NN_CASE(empty_shape, ndbuffer_empty, I->ndbuffer_empty(I, ctx->nd_dev, 2, NULL, mp_i4(), ZBUF_ORDER_C, &out, &ctx->err))
+NN_CASE(reshape_shape, ndbuffer_reshape, I->ndbuffer_reshape(I, in->a, 2, NULL, &out, &ctx->err))
 NN_CASE(empty_out, ndbuffer_empty,
         I->ndbuffer_empty(I, ctx->nd_dev, 2, nn_shape, mp_i4(), ZBUF_ORDER_C, NULL, &ctx->err))
 NN_CASE(from_host_out, ndbuffer_from_host,
@@ -103,6 +107,9 @@ typedef struct nn_case {
 static const nn_case nn_cases[] = {
     {"create-null-out", nn_create_out, 0},
     {"empty-null-out", nn_empty_out, 0},
+    {"create-null-shape", nn_create_shape, 0},
+    {"empty-null-shape", nn_empty_shape, 0},
+    {"reshape-null-shape", nn_reshape_shape, 0},
     {"from_host-null-out", nn_from_host_out, 0},
     {"wrap-null-out", nn_wrap_out, ZBUF_CAP_WRAP | ZBUF_CAP_HOST},
     {"from_buffer-null-buf", nn_from_buffer_buf, 0},
