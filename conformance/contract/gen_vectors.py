@@ -663,6 +663,8 @@ def gen_astype() -> Cases:
     add(C, "zero-size", np.zeros((0, 2), dtype="<f8"), "C", "|u1")
     addv(C, "view-neg-step-f8-to-f2", arange((3, 4), "<f8"), [sl(None, None, -1), sl(None, None, -3)], "<f2")
     addv(C, "view-be-i2-to-i8", arange((4, 4), ">i2"), [sl(None, None, 2), sl(None, None, -1)], "<i8")
+    addv(C, "view-step2-i2-to-f4", arange((20,), "<i2"), [sl(None, None, 2)], "<f4")
+    addv(C, "view-neg-step-u1-to-c8", arange((24,), "|u1"), [sl(None, None, -3)], "<c8")
     add("ND-ERR-015", "astype-bad-dtype", arange((2,), "<f8"), "C", "x9", error="ETYPE")
     return c
 
@@ -986,6 +988,9 @@ def gen_all_equal() -> Cases:
     scal(S14, "u8-max", np.full((2,), 2**64 - 1, dtype="<u8"), sx(2**64 - 1, "<u8"))
     scal(S14, "b1", np.array([True, True]), "01")
     scal(S14, "b1-unequal", np.array([True, False]), "01")
+    scal(S14, "b1-true-vs-false", np.array([True, True]), "00")
+    scal(S14, "f2-equal-no-equal-nan", from_hex(F2["one"] * 2, "<f2", (2,)), F2["one"], equal_nan=False)
+    scal(S14, "f2-unequal", np.array([1.5, 2.5], dtype="<f2"), sx(1.5, "<f2"))
     scal(S14, "0d", np.array(2.0, dtype="<f4"), sx(2.0, "<f4"))
     scal(S14, "F-order", arange((2, 3), "<i2") * 0 + 5, sx(5, "<i2"), order="F")
     b = np.array([[1.0, 2.0, 1.0], [5.0, 6.0, 7.0], [1.0, 9.0, 1.0]])
