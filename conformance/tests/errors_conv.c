@@ -346,6 +346,21 @@ CONFORM_TEST_VARIANTS("PROTO-ERR-001", "type0,type99,nd-type99,buffer-type0", 0,
                  conform_device_name(after.buffer), conform_device_name(after.nd_buffer));
 }
 
+/* NULL instead of a prototype, or of the place to write one: EINVAL, and the default unchanged. */
+CONFORM_TEST_VARIANTS("PROTO-ERR-001", "null-prototype,null-out", 0, proto_err_001_null_pointers) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, default_prototype);
+  CONFORM_NEED_OP(ctx, set_default_prototype);
+  zbuf_impl_prototype before, after;
+  CONFORM_SETUP(ctx, I->default_prototype(I, &before, &ctx->err));
+  if (strcmp(ctx->label, "null-prototype") == 0)
+    EP_FAILS(ctx, EP_M(EINVAL), I->set_default_prototype(I, NULL, &ctx->err));
+  else
+    EP_FAILS(ctx, EP_M(EINVAL), I->default_prototype(I, NULL, &ctx->err));
+  CONFORM_SETUP(ctx, I->default_prototype(I, &after, &ctx->err));
+  CONFORM_ASSERT(ctx, proto_equal(before, after));
+}
+
 CONFORM_TEST("PROTO-ERR-002", "no-gpu@cpu", ZBUF_CAP_HOST, proto_err_002_gpu_prototype_without_gpu) {
   const zbuf_impl *I = ctx->impl;
   conform_need_caps(ctx, ZBUF_CAP_CUDA);

@@ -441,3 +441,20 @@ CONFORM_TEST("ND-COPY-005", "extent1-stride@cpu", ZBUF_CAP_ND | ZBUF_CAP_HOST, n
   I->ndbuffer_release(I, r);
   I->ndbuffer_release(I, a);
 }
+
+/* ---- CONV-SEM-004: import of a 0-d tensor ---- */
+
+CONFORM_TEST_VARIANTS("CONV-SEM-004", "0d-import@cpu", ZBUF_CAP_ND | ZBUF_CAP_DLPACK | ZBUF_CAP_HOST,
+                      conv_sem_004_zero_d_import) {
+  const zbuf_impl *I = ctx->impl;
+  CONFORM_NEED_OP(ctx, ndbuffer_from_dlpack);
+  static int32_t data[1] = {-123};
+  static mp_tensor t; /* outlives a failed test: the import may still hold it */
+  mp_tensor_init(&t, ctx->host, data, 0, 0, NULL, NULL);
+  zbuf_impl_ndbuffer *b = NULL;
+  CONFORM_OK(ctx, I->ndbuffer_from_dlpack(I, &t.managed, &b, &ctx->err));
+  sp_expect_meta(ctx, b, mp_i4(), 0, NULL, "from_dlpack of a 0-d tensor");
+  sp_expect_bytes(ctx, b, data, sizeof data, "from_dlpack of a 0-d tensor");
+  I->ndbuffer_release(I, b);
+  CONFORM_ASSERT_INT_EQ(ctx, 1, atomic_load(&t.deleted));
+}
