@@ -2,12 +2,12 @@
  *
  * Every NDBuffer operation that may allocate (a handle, a memory block, a staging copy of device memory, a
  * temporary copy of an overlapping or cast value, a DLPack tensor) runs with its k-th allocation failing, for
- * k = 1, 2, ... until it succeeds (testing_fail_allocation; UNSUPPORTED where FAULT_INJECTION is not claimed).
- * Each failure must be ENOMEM with the error struct filled, leave *out NULL, leak nothing (the live-allocation
- * probe around the call), leave every input as it was (elements and metadata of the arrays, the Buffer's
- * bytes, the caller's memory, the output bytes of to_bytes and as_scalar) and run no release callback or DLPack
- * deleter. The final, successful call must give the operation's ordinary result, checked value by value, so
- * that an operation cannot pass by swallowing the failure.
+ * k = 1, 2, ... until it succeeds (testing_fail_allocation; UNSUPPORTED where FAULT_INJECTION is not
+ * claimed). Each failure must be ENOMEM with the error struct filled, leave *out NULL, leak nothing (the
+ * live-allocation probe around the call), leave every input as it was (elements and metadata of the arrays,
+ * the Buffer's bytes, the caller's memory, the output bytes of to_bytes and as_scalar) and run no release
+ * callback or DLPack deleter. The final, successful call must give the operation's ordinary result, checked
+ * value by value, so that an operation cannot pass by swallowing the failure.
  *
  * One registration per operation and memory kind ("op@kind"); the cross-kind conversions name a pair
  * ("to_device@cpu->cuda"). Inputs are int32 2x3 arrays holding 0..5 and a float64 row, made before the first
@@ -16,18 +16,18 @@
 #include "semprobe.h"
 
 typedef struct fi_state {
-  zbuf_impl_ndbuffer *a;   /* int32 (2, 3): 0..5, in ctx->nd_dev: read by most operations, written by some */
-  zbuf_impl_ndbuffer *t;   /* transpose(a): (3, 2), strided */
-  zbuf_impl_ndbuffer *r;   /* a[1]: (3,) = 3, 4, 5 */
-  zbuf_impl_ndbuffer *a13; /* reshape(a, (1, 2, 3)) */
+  zbuf_impl_ndbuffer *a;    /* int32 (2, 3): 0..5, in ctx->nd_dev: read by most operations, written by some */
+  zbuf_impl_ndbuffer *t;    /* transpose(a): (3, 2), strided */
+  zbuf_impl_ndbuffer *r;    /* a[1]: (3,) = 3, 4, 5 */
+  zbuf_impl_ndbuffer *a13;  /* reshape(a, (1, 2, 3)) */
   zbuf_impl_ndbuffer *left; /* a[:, :-1]: (2, 2) = 0, 1, 3, 4 */
   zbuf_impl_ndbuffer *one;  /* t[2, -1]: 0-d, 5 */
-  zbuf_impl_ndbuffer *w;   /* float64 (3,) = 3.0, 4.0, 5.0 in ctx->nd_dev: equal to r once cast */
-  zbuf_impl_ndbuffer *v;   /* float64 (3,) = 10.5, -1.0, 7.0 in ctx->nd_dev: a value that needs a cast */
-  zbuf_impl_buffer *buf;   /* 24 bytes in ctx->dev: int32 0..5 */
-  int32_t host[6];         /* caller memory: 0..5 (from_host, wrap, from_dlpack) */
-  mp_tensor tensor;        /* int32 (2, 3) over host[] */
-  atomic_int released;     /* calls of the wrap release callback */
+  zbuf_impl_ndbuffer *w;    /* float64 (3,) = 3.0, 4.0, 5.0 in ctx->nd_dev: equal to r once cast */
+  zbuf_impl_ndbuffer *v;    /* float64 (3,) = 10.5, -1.0, 7.0 in ctx->nd_dev: a value that needs a cast */
+  zbuf_impl_buffer *buf;    /* 24 bytes in ctx->dev: int32 0..5 */
+  int32_t host[6];          /* caller memory: 0..5 (from_host, wrap, from_dlpack) */
+  mp_tensor tensor;         /* int32 (2, 3) over host[] */
+  atomic_int released;      /* calls of the wrap release callback */
   DLManagedTensor *exported;
   int equal;
   unsigned char bytes[24]; /* to_bytes / as_scalar output */
@@ -411,8 +411,9 @@ static void fi_run(conform_ctx *ctx) {
     I->testing_fail_allocation(I, 0, ZBUF_ALLOC_ANY);
     if (st == ZBUF_OK) {
       if (k == 1 && c->allocates)
-        conform_fail(ctx, "%s succeeded with its first allocation failing: it makes a new array, so either it "
-                          "did not report the failure or fault injection does not reach its allocations",
+        conform_fail(ctx,
+                     "%s succeeded with its first allocation failing: it makes a new array, so either it "
+                     "did not report the failure or fault injection does not reach its allocations",
                      c->label);
       if (k == 1) conform_note(ctx, "%s made no allocation that could be failed", c->label);
       free(sa.bytes);
@@ -451,12 +452,12 @@ CONFORM_REGISTRAR(fi_register) {
     const char *p = c->variants;
     while (*p) {
       size_t n = strcspn(p, ",");
-      used += (size_t)snprintf(variants + used, sizeof variants - used, "%s%s@%.*s", used ? "," : "", c->label,
-                               (int)n, p);
+      used += (size_t)snprintf(variants + used, sizeof variants - used, "%s%s@%.*s", used ? "," : "",
+                               c->label, (int)n, p);
       p += n;
       if (*p == ',') p++;
     }
-    conform_register_variants("ND-ERR-024", variants, ZBUF_CAP_ND | ZBUF_CAP_FAULT_INJECTION | c->caps, fi_run,
-                              c, __FILE__, __LINE__);
+    conform_register_variants("ND-ERR-024", variants, ZBUF_CAP_ND | ZBUF_CAP_FAULT_INJECTION | c->caps,
+                              fi_run, c, __FILE__, __LINE__);
   }
 }

@@ -44,7 +44,8 @@ static void lim_transposed(const int64_t *shape, const size_t *perm, int32_t *ou
 
 /* ---- ND-SEM-010: transpose of a 32-d array ---- */
 
-CONFORM_TEST_VARIANTS("ND-SEM-010", "ndim32-reversed@cpu,ndim32-reversed@cuda_host,ndim32-reversed@cuda,"
+CONFORM_TEST_VARIANTS("ND-SEM-010",
+                      "ndim32-reversed@cpu,ndim32-reversed@cuda_host,ndim32-reversed@cuda,"
                       "ndim32-rotated@cpu,ndim32-rotated@cuda_host,ndim32-rotated@cuda",
                       ZBUF_CAP_ND, nd_sem_010_transpose_ndim32) {
   const zbuf_impl *I = ctx->impl;
@@ -59,7 +60,8 @@ CONFORM_TEST_VARIANTS("ND-SEM-010", "ndim32-reversed@cpu,ndim32-reversed@cuda_ho
     axes[i] = (i % 2) ? (int64_t)perm[i] - LIM_NDIM : (int64_t)perm[i];
   }
   zbuf_impl_ndbuffer *a = lim_arange32(ctx, ctx->nd_dev), *t = NULL;
-  CONFORM_OK(ctx, I->ndbuffer_transpose(I, a, reversed ? 0 : LIM_NDIM, reversed ? NULL : axes, &t, &ctx->err));
+  CONFORM_OK(ctx,
+             I->ndbuffer_transpose(I, a, reversed ? 0 : LIM_NDIM, reversed ? NULL : axes, &t, &ctx->err));
   int64_t want_shape[LIM_NDIM];
   for (size_t i = 0; i < LIM_NDIM; i++) want_shape[i] = shape[perm[i]];
   sp_expect_meta(ctx, t, mp_i4(), LIM_NDIM, want_shape, "transpose of the 32-d array");
@@ -77,8 +79,8 @@ CONFORM_TEST_VARIANTS("ND-SEM-010", "ndim32-reversed@cpu,ndim32-reversed@cuda_ho
 
 /* ---- CONV-SEM-003 / CONV-SEM-004: DLPack export and import of a 32-d array ---- */
 
-CONFORM_TEST_VARIANTS("CONV-SEM-003", "ndim32@cpu,ndim32@cuda_host,ndim32@cuda", ZBUF_CAP_ND | ZBUF_CAP_DLPACK,
-                      conv_sem_003_dlpack_ndim32) {
+CONFORM_TEST_VARIANTS("CONV-SEM-003", "ndim32@cpu,ndim32@cuda_host,ndim32@cuda",
+                      ZBUF_CAP_ND | ZBUF_CAP_DLPACK, conv_sem_003_dlpack_ndim32) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_to_dlpack);
   CONFORM_NEED_OP(ctx, ndbuffer_transpose);
@@ -115,9 +117,12 @@ typedef struct lim_tensor {
   atomic_int deleted;
 } lim_tensor;
 
-static void lim_deleter(DLManagedTensor *self) { atomic_fetch_add(&((lim_tensor *)self->manager_ctx)->deleted, 1); }
+static void lim_deleter(DLManagedTensor *self) {
+  atomic_fetch_add(&((lim_tensor *)self->manager_ctx)->deleted, 1);
+}
 
-CONFORM_TEST_VARIANTS("CONV-SEM-004", "ndim32-import@cpu,ndim32-round-trip@cpu,ndim32-round-trip@cuda_host,"
+CONFORM_TEST_VARIANTS("CONV-SEM-004",
+                      "ndim32-import@cpu,ndim32-round-trip@cpu,ndim32-round-trip@cuda_host,"
                       "ndim32-round-trip@cuda",
                       ZBUF_CAP_ND | ZBUF_CAP_DLPACK, conv_sem_004_dlpack_ndim32) {
   const zbuf_impl *I = ctx->impl;
@@ -201,7 +206,8 @@ static void lim_expect_filled(conform_ctx *ctx, const unsigned char *seen, size_
                               const unsigned char *value, size_t at) {
   for (size_t k = 0; k < count; k++)
     if (memcmp(seen + at + k * size, value, size) != 0)
-      conform_fail(ctx, "element %zu of %zu (byte %zu) does not hold the fill value", k, count, at + k * size);
+      conform_fail(ctx, "element %zu of %zu (byte %zu) does not hold the fill value", k, count,
+                   at + k * size);
 }
 
 /* stream-<dtype>-<offset>: the array is an NDBuffer view of a Buffer's bytes from <offset> on (an offset that
@@ -210,13 +216,14 @@ static void lim_expect_filled(conform_ctx *ctx, const unsigned char *seen, size_
  * stream-<dtype>-view: the array is a[1:-1] of a new array, whose first and last elements are the guards.
  * block-<dtype>-...: the same with just over 64 KiB, more than one block of a fill that copies a pattern out
  * block by block but less than the streaming size. */
-CONFORM_TEST_VARIANTS("ND-SEM-013",
-                      "stream-c16-3@cpu,stream-c16-3@cuda_host,stream-c16-3@cuda,stream-u2-1@cpu,"
-                      "stream-u2-1@cuda_host,stream-u2-1@cuda,stream-f4-0@cpu,stream-f8-24@cpu,"
-                      "stream-f8-24@cuda_host,stream-f8-24@cuda,stream-c16-view@cpu,stream-c16-view@cuda_host,"
-                      "stream-c16-view@cuda,stream-i2-view@cpu,block-f8-view@cpu,block-f8-view@cuda_host,"
-                      "block-f8-view@cuda,block-c16-5@cpu",
-                      ZBUF_CAP_ND, nd_sem_013_fill_large) {
+CONFORM_TEST_VARIANTS(
+    "ND-SEM-013",
+    "stream-c16-3@cpu,stream-c16-3@cuda_host,stream-c16-3@cuda,stream-u2-1@cpu,"
+    "stream-u2-1@cuda_host,stream-u2-1@cuda,stream-f4-0@cpu,stream-f8-24@cpu,"
+    "stream-f8-24@cuda_host,stream-f8-24@cuda,stream-c16-view@cpu,stream-c16-view@cuda_host,"
+    "stream-c16-view@cuda,stream-i2-view@cpu,block-f8-view@cpu,block-f8-view@cuda_host,"
+    "block-f8-view@cuda,block-c16-5@cpu",
+    ZBUF_CAP_ND, nd_sem_013_fill_large) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_fill);
   char how[8] = {0}, code[4] = {0}, where[8] = {0};
@@ -235,7 +242,8 @@ CONFORM_TEST_VARIANTS("ND-SEM-013",
     memset(guard, 0xA7, sizeof guard);
     const int64_t shape[1] = {(int64_t)count + 2};
     zbuf_impl_ndbuffer *a = NULL, *v = NULL;
-    CONFORM_SETUP(ctx, I->ndbuffer_create(I, ctx->nd_dev, 1, shape, dtype, ZBUF_ORDER_C, guard, &a, &ctx->err));
+    CONFORM_SETUP(ctx,
+                  I->ndbuffer_create(I, ctx->nd_dev, 1, shape, dtype, ZBUF_ORDER_C, guard, &a, &ctx->err));
     const zbuf_index inner[1] = {ZBUF_RANGE(ZBUF_SLICE(1, -1))};
     CONFORM_SETUP(ctx, I->ndbuffer_get_item(I, a, 1, inner, &v, &ctx->err));
     CONFORM_OK(ctx, I->ndbuffer_fill(I, v, value, &ctx->err));
@@ -284,7 +292,8 @@ static void lim_release(void *data, void *ctx) {
 
 /* from_host-null: from_host(NULL) of a (0, 3) array; wrap-null: wrap(NULL) of a (2, 0) array, whose release
  * callback still runs once, after the last user. */
-CONFORM_TEST_VARIANTS("ND-SEM-022", "from_host-null@cpu,from_host-null@cuda_host,from_host-null@cuda,wrap-null@cpu",
+CONFORM_TEST_VARIANTS("ND-SEM-022",
+                      "from_host-null@cpu,from_host-null@cuda_host,from_host-null@cuda,wrap-null@cpu",
                       ZBUF_CAP_ND, nd_sem_022_null_data) {
   const zbuf_impl *I = ctx->impl;
   const int64_t s03[2] = {0, 3}, s20[2] = {2, 0};
@@ -305,7 +314,8 @@ CONFORM_TEST_VARIANTS("ND-SEM-022", "from_host-null@cpu,from_host-null@cuda_host
   conform_need_caps(ctx, ZBUF_CAP_WRAP);
   CONFORM_NEED_OP(ctx, ndbuffer_wrap);
   atomic_store(&lim_released, 0);
-  CONFORM_OK(ctx, I->ndbuffer_wrap(I, ctx->host, NULL, 2, s20, NULL, mp_i4(), lim_release, NULL, &a, &ctx->err));
+  CONFORM_OK(ctx,
+             I->ndbuffer_wrap(I, ctx->host, NULL, 2, s20, NULL, mp_i4(), lim_release, NULL, &a, &ctx->err));
   sp_expect_meta(ctx, a, mp_i4(), 2, s20, "wrap(NULL, (2, 0))");
   CONFORM_OK(ctx, I->ndbuffer_to_bytes(I, a, NULL, 0, &ctx->err));
   CONFORM_ASSERT_INT_EQ(ctx, 0, atomic_load(&lim_released));
@@ -315,7 +325,8 @@ CONFORM_TEST_VARIANTS("ND-SEM-022", "from_host-null@cpu,from_host-null@cuda_host
 
 /* ---- ND-SEM-005: reshape to and from 32 dimensions ---- */
 
-CONFORM_TEST_VARIANTS("ND-SEM-005", "ndim32@cpu,ndim32@cuda_host,ndim32@cuda", ZBUF_CAP_ND, nd_sem_005_reshape_ndim32) {
+CONFORM_TEST_VARIANTS("ND-SEM-005", "ndim32@cpu,ndim32@cuda_host,ndim32@cuda", ZBUF_CAP_ND,
+                      nd_sem_005_reshape_ndim32) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_reshape);
   int64_t shape[LIM_NDIM], minus[LIM_NDIM];
@@ -325,7 +336,8 @@ CONFORM_TEST_VARIANTS("ND-SEM-005", "ndim32@cpu,ndim32@cuda_host,ndim32@cuda", Z
   int32_t want[16];
   for (int i = 0; i < 16; i++) want[i] = i;
   const int64_t flat[1] = {16};
-  zbuf_impl_ndbuffer *a = conform_nd_from_host(ctx, ctx->nd_dev, want, 1, flat, mp_i4()), *r = NULL, *b = NULL;
+  zbuf_impl_ndbuffer *a = conform_nd_from_host(ctx, ctx->nd_dev, want, 1, flat, mp_i4()), *r = NULL,
+                     *b = NULL;
   CONFORM_OK(ctx, I->ndbuffer_reshape(I, a, LIM_NDIM, minus, &r, &ctx->err));
   sp_expect_meta(ctx, r, mp_i4(), LIM_NDIM, shape, "reshape((16,), 32-d shape with one -1)");
   sp_expect_bytes(ctx, r, want, sizeof want, "reshape((16,), 32-d shape with one -1)");
@@ -369,7 +381,8 @@ CONFORM_TEST_VARIANTS("ND-COPY-010", "huge-stride@cpu", ZBUF_CAP_ND | ZBUF_CAP_W
   static int32_t data[1] = {-77};
   const int64_t shape[1] = {2}, strides[1] = {INT64_C(1) << 62};
   zbuf_impl_ndbuffer *a = NULL, *e = NULL;
-  CONFORM_OK(ctx, I->ndbuffer_wrap(I, ctx->host, data, 1, shape, strides, mp_i4(), NULL, NULL, &a, &ctx->err));
+  CONFORM_OK(ctx,
+             I->ndbuffer_wrap(I, ctx->host, data, 1, shape, strides, mp_i4(), NULL, NULL, &a, &ctx->err));
   zbuf_impl_ndinfo in = conform_nd_info(ctx, a);
   CONFORM_ASSERT_INT_EQ(ctx, INT64_C(1) << 62, in.strides[0]);
   CONFORM_ASSERT_PTR_EQ(ctx, data, in.data);

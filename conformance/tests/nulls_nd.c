@@ -25,15 +25,15 @@ static void nn_release(void *data, void *ctx) {
 static const int64_t nn_shape[2] = {2, 3};
 
 /* One function per case: makes the call with the NULL and returns its status. */
-#define NN_CASE(name, op, expr)                                  \
-  static int nn_##name(conform_ctx *ctx, nn_in *in) {            \
-    const zbuf_impl *I = ctx->impl;                              \
-    zbuf_impl_ndbuffer *out = NULL;                              \
-    CONFORM_NEED_OP(ctx, op);                                    \
-    int st = (expr);                                             \
-    if (out) conform_fail(ctx, "the failed call set *out");      \
-    (void)in;                                                    \
-    return st;                                                   \
+#define NN_CASE(name, op, expr)                             \
+  static int nn_##name(conform_ctx *ctx, nn_in *in) {       \
+    const zbuf_impl *I = ctx->impl;                         \
+    zbuf_impl_ndbuffer *out = NULL;                         \
+    CONFORM_NEED_OP(ctx, op);                               \
+    int st = (expr);                                        \
+    if (out) conform_fail(ctx, "the failed call set *out"); \
+    (void)in;                                               \
+    return st;                                              \
   }
 
 static const int32_t nn_seven = 7;
@@ -43,7 +43,8 @@ NN_CASE(create_out, ndbuffer_create,
         I->ndbuffer_create(I, ctx->nd_dev, 2, nn_shape, mp_i4(), ZBUF_ORDER_C, &nn_seven, NULL, &ctx->err))
 NN_CASE(create_shape, ndbuffer_create,
         I->ndbuffer_create(I, ctx->nd_dev, 2, NULL, mp_i4(), ZBUF_ORDER_C, &nn_seven, &out, &ctx->err))
-NN_CASE(empty_shape, ndbuffer_empty, I->ndbuffer_empty(I, ctx->nd_dev, 2, NULL, mp_i4(), ZBUF_ORDER_C, &out, &ctx->err))
+NN_CASE(empty_shape, ndbuffer_empty,
+        I->ndbuffer_empty(I, ctx->nd_dev, 2, NULL, mp_i4(), ZBUF_ORDER_C, &out, &ctx->err))
 NN_CASE(reshape_shape, ndbuffer_reshape, I->ndbuffer_reshape(I, in->a, 2, NULL, &out, &ctx->err))
 NN_CASE(create_dtype, ndbuffer_create,
         I->ndbuffer_create(I, ctx->nd_dev, 2, nn_shape, NULL, ZBUF_ORDER_C, &nn_seven, &out, &ctx->err))
@@ -53,13 +54,14 @@ NN_CASE(empty_out, ndbuffer_empty,
 NN_CASE(from_host_out, ndbuffer_from_host,
         I->ndbuffer_from_host(I, ctx->nd_dev, in->host, 2, nn_shape, NULL, mp_i4(), NULL, &ctx->err))
 NN_CASE(wrap_out, ndbuffer_wrap,
-        I->ndbuffer_wrap(I, ctx->host, in->host, 2, nn_shape, NULL, mp_i4(), nn_release, NULL, NULL, &ctx->err))
+        I->ndbuffer_wrap(I, ctx->host, in->host, 2, nn_shape, NULL, mp_i4(), nn_release, NULL, NULL,
+                         &ctx->err))
 NN_CASE(from_buffer_buf, ndbuffer_from_buffer,
         I->ndbuffer_from_buffer(I, NULL, 2, nn_shape, mp_i4(), &out, &ctx->err))
 NN_CASE(from_buffer_out, ndbuffer_from_buffer,
         I->ndbuffer_from_buffer(I, in->buf, 2, nn_shape, mp_i4(), NULL, &ctx->err))
-NN_CASE(info_a, ndbuffer_info, I->ndbuffer_info(I, NULL, &(zbuf_impl_ndinfo){{0}, 0, NULL, NULL, NULL, {kDLCPU, 0}},
-                                                &ctx->err))
+NN_CASE(info_a, ndbuffer_info,
+        I->ndbuffer_info(I, NULL, &(zbuf_impl_ndinfo){{0}, 0, NULL, NULL, NULL, {kDLCPU, 0}}, &ctx->err))
 NN_CASE(info_out, ndbuffer_info, I->ndbuffer_info(I, in->a, NULL, &ctx->err))
 NN_CASE(to_bytes_a, ndbuffer_to_bytes, I->ndbuffer_to_bytes(I, NULL, in->host, sizeof in->host, &ctx->err))
 NN_CASE(to_bytes_dst, ndbuffer_to_bytes, I->ndbuffer_to_bytes(I, in->a, NULL, sizeof in->host, &ctx->err))
@@ -99,7 +101,8 @@ NN_CASE(all_equal_result, ndbuffer_all_equal, I->ndbuffer_all_equal(I, in->a, in
 NN_CASE(to_dlpack_a, ndbuffer_to_dlpack, I->ndbuffer_to_dlpack(I, NULL, (DLManagedTensor **)&out, &ctx->err))
 NN_CASE(to_dlpack_out, ndbuffer_to_dlpack, I->ndbuffer_to_dlpack(I, in->a, NULL, &ctx->err))
 NN_CASE(from_dlpack_tensor, ndbuffer_from_dlpack, I->ndbuffer_from_dlpack(I, NULL, &out, &ctx->err))
-NN_CASE(from_dlpack_out, ndbuffer_from_dlpack, I->ndbuffer_from_dlpack(I, &in->tensor.managed, NULL, &ctx->err))
+NN_CASE(from_dlpack_out, ndbuffer_from_dlpack,
+        I->ndbuffer_from_dlpack(I, &in->tensor.managed, NULL, &ctx->err))
 
 typedef struct nn_case {
   const char *label;
@@ -185,8 +188,8 @@ static void nn_run(conform_ctx *ctx) {
   I->ndbuffer_release(I, in.a);
 }
 
-/* A NULL value for all_equal_scalar: Zarr-Python's all_equal with a None fill value answers false; through the
- * ABI an implementation may instead refuse the NULL with EINVAL. It must never answer true. */
+/* A NULL value for all_equal_scalar: Zarr-Python's all_equal with a None fill value answers false; through
+ * the ABI an implementation may instead refuse the NULL with EINVAL. It must never answer true. */
 CONFORM_TEST("ND-ERR-025", "all_equal_scalar-null-value", ZBUF_CAP_ND, nd_err_025_null_value_is_not_true) {
   const zbuf_impl *I = ctx->impl;
   CONFORM_NEED_OP(ctx, ndbuffer_all_equal_scalar);

@@ -246,21 +246,24 @@ typedef struct dt_spelling {
 } dt_spelling;
 
 static const dt_spelling dt_spellings[] = {
-    {"?", "|b1"},        {"b", "|i1"},          {"B", "|u1"},         {"h", "@i2"},       {"H", "@u2"},
-    {"i", "@i4"},        {"I", "@u4"},          {"l", "@iL"},         {"L", "@uL"},       {"q", "@i8"},
-    {"Q", "@u8"},        {"e", "@f2"},          {"f", "@f4"},         {"d", "@f8"},       {"F", "@c8"},
-    {"D", "@c16"},       {"bool", "|b1"},       {"int8", "|i1"},      {"int16", "@i2"},   {"int32", "@i4"},
-    {"int64", "@i8"},    {"uint8", "|u1"},      {"uint16", "@u2"},    {"uint32", "@u4"},  {"uint64", "@u8"},
-    {"float16", "@f2"},  {"float32", "@f4"},    {"float64", "@f8"},   {"complex64", "@c8"},
-    {"complex128", "@c16"}, {"bool_", "|b1"},   {"byte", "|i1"},      {"ubyte", "|u1"},   {"short", "@i2"},
-    {"ushort", "@u2"},   {"intc", "@i4"},       {"uintc", "@u4"},     {"long", "@iL"},    {"ulong", "@uL"},
-    {"longlong", "@i8"}, {"ulonglong", "@u8"},  {"int", "@iP"},       {"int_", "@iP"},    {"intp", "@iP"},
-    {"uint", "@uP"},     {"uintp", "@uP"},      {"half", "@f2"},      {"single", "@f4"},  {"double", "@f8"},
-    {"float", "@f8"},    {"csingle", "@c8"},    {"cdouble", "@c16"},  {"complex", "@c16"}, {"=f8", "@f8"},
-    {"|i1", "|i1"},      {">u1", "|u1"},        {"<b1", "|b1"},       {"=?", "|b1"},      {"<q", "<i8"},
-    {">H", ">u2"},       {"i4", "@i4"},         {"u8", "@u8"},        {"f2", "@f2"},      {"c8", "@c8"},
-    {"b1", "|b1"},       {">c16", ">c16"},      {"=i2", "@i2"},       {"|u2", "@u2"},     {"<f4", "<f4"},
-    {">i8", ">i8"}};
+    {"?", "|b1"},         {"b", "|i1"},           {"B", "|u1"},       {"h", "@i2"},
+    {"H", "@u2"},         {"i", "@i4"},           {"I", "@u4"},       {"l", "@iL"},
+    {"L", "@uL"},         {"q", "@i8"},           {"Q", "@u8"},       {"e", "@f2"},
+    {"f", "@f4"},         {"d", "@f8"},           {"F", "@c8"},       {"D", "@c16"},
+    {"bool", "|b1"},      {"int8", "|i1"},        {"int16", "@i2"},   {"int32", "@i4"},
+    {"int64", "@i8"},     {"uint8", "|u1"},       {"uint16", "@u2"},  {"uint32", "@u4"},
+    {"uint64", "@u8"},    {"float16", "@f2"},     {"float32", "@f4"}, {"float64", "@f8"},
+    {"complex64", "@c8"}, {"complex128", "@c16"}, {"bool_", "|b1"},   {"byte", "|i1"},
+    {"ubyte", "|u1"},     {"short", "@i2"},       {"ushort", "@u2"},  {"intc", "@i4"},
+    {"uintc", "@u4"},     {"long", "@iL"},        {"ulong", "@uL"},   {"longlong", "@i8"},
+    {"ulonglong", "@u8"}, {"int", "@iP"},         {"int_", "@iP"},    {"intp", "@iP"},
+    {"uint", "@uP"},      {"uintp", "@uP"},       {"half", "@f2"},    {"single", "@f4"},
+    {"double", "@f8"},    {"float", "@f8"},       {"csingle", "@c8"}, {"cdouble", "@c16"},
+    {"complex", "@c16"},  {"=f8", "@f8"},         {"|i1", "|i1"},     {">u1", "|u1"},
+    {"<b1", "|b1"},       {"=?", "|b1"},          {"<q", "<i8"},      {">H", ">u2"},
+    {"i4", "@i4"},        {"u8", "@u8"},          {"f2", "@f2"},      {"c8", "@c8"},
+    {"b1", "|b1"},        {">c16", ">c16"},       {"=i2", "@i2"},     {"|u2", "@u2"},
+    {"<f4", "<f4"},       {">i8", ">i8"}};
 
 /* The expected dtype.str of a spelling on this machine. */
 static void dt_expected(const char *want, char *out, size_t n) {
@@ -298,7 +301,8 @@ CONFORM_TEST_VARIANTS("ND-SEM-026", "spellings@cpu,spellings@cuda_host,spellings
                    dt_spellings[i].text, conform_status_name(st), e.message);
     zbuf_impl_ndinfo in = conform_nd_info(ctx, a);
     if (strncmp(in.dtype, want, sizeof in.dtype) != 0)
-      conform_fail(ctx, "dtype \"%s\" gave an array of dtype \"%.8s\"; NumPy's np.dtype(\"%s\").str is \"%s\"",
+      conform_fail(ctx,
+                   "dtype \"%s\" gave an array of dtype \"%.8s\"; NumPy's np.dtype(\"%s\").str is \"%s\"",
                    dt_spellings[i].text, in.dtype, dt_spellings[i].text, want);
     I->ndbuffer_release(I, a);
     accepted++;
