@@ -86,7 +86,8 @@ void conform__run_body(const conform__test *t, int entry_status, const zbuf_impl
    * those of the devices the test uses, so that an implementation of device memory only (Zarr's gpu
    * prototype) is tested in it rather than reported UNSUPPORTED. The host as the default second device is
    * not asked for: a test that reaches it on such an implementation gets EUNSUPPORTED there, UNSUPPORTED. */
-  uint64_t needs = (t->needs_caps & ~(uint64_t)ZBUF_CAP_HOST) | device_caps(ctx.dev) | device_caps(ctx.nd_dev);
+  uint64_t needs =
+      (t->needs_caps & ~(uint64_t)ZBUF_CAP_HOST) | device_caps(ctx.dev) | device_caps(ctx.nd_dev);
   if (t->ndevices == 2) needs |= device_caps(ctx.dev2);
   conform_need_caps(&ctx, needs);
   check_device(&ctx, ctx.dev);
@@ -100,10 +101,14 @@ void conform__run_body(const conform__test *t, int entry_status, const zbuf_impl
   if (ctx.check_leaks) conform_leak_check(&ctx, &probe, "the test body");
 }
 
-/* Whether the table can be used beyond its fixed header (what describing and shutting down need). */
-static int table_usable(int st, const zbuf_impl *impl) {
+int conform__table_usable(int st, const zbuf_impl *impl) {
   return st == ZBUF_OK && impl && impl->abi_version == ZBUF_IMPL_ABI_VERSION &&
          impl->struct_size >= offsetof(zbuf_impl, shutdown);
+}
+
+void conform__close_impl(int st, const zbuf_impl *impl) {
+  if (conform__table_usable(st, impl) && CONFORM_HAS_OP(impl, shutdown) && impl->shutdown)
+    impl->shutdown(impl);
 }
 
 void conform__child_run_test(const conform__spec *spec, const conform__test *t, int fd) {
@@ -115,7 +120,7 @@ void conform__child_run_test(const conform__spec *spec, const conform__test *t, 
   int st = t->unresolved_why ? ZBUF_OK : (int)spec->entry(ZBUF_IMPL_ABI_VERSION, spec->config, &impl, &err);
   err.message[sizeof err.message - 1] = '\0';
   conform__run_body(t, st, impl, &err);
-  if (table_usable(st, impl) && CONFORM_HAS_OP(impl, shutdown) && impl->shutdown) impl->shutdown(impl);
+  conform__close_impl(st, impl);
   conform__finish(CONFORM_PASS, "");
 }
 
@@ -132,7 +137,7 @@ int conform__open_and_describe(const conform__spec *spec, const zbuf_impl **out,
     conform__write_record("ABI", rec);
     snprintf(rec, sizeof rec, "%u", (unsigned)impl->struct_size);
     conform__write_record("SIZE", rec);
-    if (table_usable(st, impl)) {
+    if (conform__table_usable(st, impl)) {
       conform__write_record("NAME", impl->name ? impl->name : "(null)");
       conform__write_record("VERSION", impl->version ? impl->version : "(null)");
       conform__write_record("DESC", impl->description ? impl->description : "(null)");
@@ -153,6 +158,6 @@ void conform__child_probe(const conform__spec *spec, int fd) {
   const zbuf_impl *impl = NULL;
   zbuf_error err;
   int st = conform__open_and_describe(spec, &impl, &err);
-  if (table_usable(st, impl) && CONFORM_HAS_OP(impl, shutdown) && impl->shutdown) impl->shutdown(impl);
+  conform__close_impl(st, impl);
   conform__finish(CONFORM_PASS, "");
 }

@@ -111,6 +111,10 @@ void conform__spoil_process(void);
 void conform__child_run_test(const conform__spec *spec, const conform__test *t, int fd) CONFORM__NORETURN;
 /* Calls the entry, describes the implementation on fd and _exits (the probe of --isolate runs). */
 void conform__child_probe(const conform__spec *spec, int fd) CONFORM__NORETURN;
+/* Whether an entry's answer is a table usable beyond its fixed header (what describing and shutting down
+ * need), and its shutdown when it is. */
+int conform__table_usable(int st, const zbuf_impl *impl);
+void conform__close_impl(int st, const zbuf_impl *impl);
 /* Calls the entry and describes the implementation on fd; returns the entry's status and table. */
 int conform__open_and_describe(const conform__spec *spec, const zbuf_impl **impl, zbuf_error *err);
 /* Runs test t's checks and body against an implementation opened by entry_status/impl/entry_err; returns

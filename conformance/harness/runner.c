@@ -197,14 +197,14 @@ typedef struct proc {
   proc_kind kind;
   pid_t pid;
   int res_fd, out_fd, cmd_fd; /* reports in, stdout/stderr in, test indices out (workers) */
-  strbuf res;                 /* report stream: all of it (probe, alone), or what is not yet handled (worker) */
-  strbuf cur;                 /* worker: the current test's records */
-  strbuf out;                 /* stdout/stderr tail since the current test began */
-  size_t test;                /* the test it runs, or NO_TEST */
-  int ready;                  /* worker: its entry call returned and it described the implementation */
-  int quitting;               /* worker: told to end, or ending by itself (SPOILED) */
-  int alone;                  /* worker: runs each test alone in a fork of itself (reruns) */
-  double start;               /* when the current test, or the entry call, began */
+  strbuf res;   /* report stream: all of it (probe, alone), or what is not yet handled (worker) */
+  strbuf cur;   /* worker: the current test's records */
+  strbuf out;   /* stdout/stderr tail since the current test began */
+  size_t test;  /* the test it runs, or NO_TEST */
+  int ready;    /* worker: its entry call returned and it described the implementation */
+  int quitting; /* worker: told to end, or ending by itself (SPOILED) */
+  int alone;    /* worker: runs each test alone in a fork of itself (reruns) */
+  double start; /* when the current test, or the entry call, began */
 } proc;
 
 struct conform__pool {
@@ -340,7 +340,8 @@ static void conclude(conform__run *run, proc *p, char *records, const char *end_
     outcome = t.outcome;
   }
   const char *msg = t.message ? t.message : "";
-  char *message = t.notes.n ? conform__printf("%s%s%s", msg, msg[0] ? "\n" : "", t.notes.p) : conform__strdup(msg);
+  char *message =
+      t.notes.n ? conform__printf("%s%s%s", msg, msg[0] ? "\n" : "", t.notes.p) : conform__strdup(msg);
   size_t len = strlen(message);
   if (len && message[len - 1] == '\n') message[len - 1] = '\0'; /* the notes block's last newline */
   double duration = conform__now() - p->start;
@@ -456,7 +457,9 @@ static void kill_proc(proc *p, int *wstatus) {
 /* Looks after one process: reads what it sent, notices its end and its deadline. */
 static void tend(conform__run *run, proc *p) {
   if (p->kind == PROC_FREE) return;
-  drain(&p->res_fd, &p->res, p->kind == PROC_WORKER ? REPORT_MAX * 4 : REPORT_MAX, 0);
+  /* A worker's stream holds many tests' records; the records it has handled are dropped as it goes. */
+  size_t limit = p->kind == PROC_WORKER ? REPORT_MAX * 4 : REPORT_MAX;
+  drain(&p->res_fd, &p->res, limit, 0);
   drain(&p->out_fd, &p->out, OUTPUT_TAIL, 1);
   if (p->kind == PROC_WORKER) worker_lines(run, p);
   int wstatus = 0, timed_out = 0;
@@ -467,37 +470,30 @@ static void tend(conform__run *run, proc *p) {
     kill_proc(p, &wstatus);
     timed_out = 1;
   }
-  drain(&p->res_fd, &p->res, REPORT_MAX * 4, 0);
+  drain(&p->res_fd, &p->res, limit, 0);
   drain(&p->out_fd, &p->out, OUTPUT_TAIL, 1);
+  char *end = describe_end(wstatus);
   if (p->kind == PROC_PROBE) {
     if (p->res.p) each_record(p->res.p, on_probe_record, &run->info);
     if (timed_out)
       snprintf(run->info.crash, sizeof run->info.crash, "the entry call did not return within %g s",
                run->timeout_s);
-    else if (!run->info.reported) {
-      char *d = describe_end(wstatus);
-      snprintf(run->info.crash, sizeof run->info.crash, "the probe calling the entry %s", d);
-      free(d);
-    }
+    else if (!run->info.reported)
+      snprintf(run->info.crash, sizeof run->info.crash, "the probe calling the entry %s", end);
   } else if (p->kind == PROC_ALONE) {
-    char *end = describe_end(wstatus);
     conclude(run, p, p->res.p, end, timed_out);
-    free(end);
   } else {
     worker_lines(run, p);
     if (!p->ready) {
-      char *end = describe_end(wstatus);
       char *d = timed_out ? conform__printf("did not return within %g s", run->timeout_s)
                           : conform__printf("ended: %s", end);
-      free(end);
       entry_failed(run, timed_out ? CONFORM_TIMEOUT : CONFORM_CRASH, d);
       free(d);
     } else if (p->test != NO_TEST) {
-      char *end = describe_end(wstatus);
       conclude(run, p, p->cur.p, end, timed_out);
-      free(end);
     }
   }
+  free(end);
   free_proc(p);
 }
 

@@ -9,9 +9,9 @@
  *
  * A worker of tests run alone (the reruns) makes no entry call itself: it is a warm process to fork from. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -107,14 +107,13 @@ static void alone_main(const conform__spec *spec, conform__test *const *tests, s
 }
 
 /* The shared worker: one entry call, each test in a frame. */
-static void shared_main(const conform__spec *spec, conform__test *const *tests, size_t ntests, int cmd_fd)
-    CONFORM__NORETURN;
+static void shared_main(const conform__spec *spec, conform__test *const *tests, size_t ntests,
+                        int cmd_fd) CONFORM__NORETURN;
 static void shared_main(const conform__spec *spec, conform__test *const *tests, size_t ntests, int cmd_fd) {
   const zbuf_impl *impl = NULL;
   zbuf_error entry_err;
   int st = conform__open_and_describe(spec, &impl, &entry_err);
-  int usable = st == ZBUF_OK && impl && impl->abi_version == ZBUF_IMPL_ABI_VERSION &&
-               impl->struct_size >= offsetof(zbuf_impl, shutdown);
+  int usable = conform__table_usable(st, impl);
   saved_state saved;
   memset(&saved, 0, sizeof saved);
   if (usable) save_state(impl, &saved);
@@ -132,11 +131,12 @@ static void shared_main(const conform__spec *spec, conform__test *const *tests, 
     int spoiled = frame.spoiled || (usable && restore_state(impl, &saved) != 0);
     /* SPOILED goes before the test's STATUS: once the parent has the STATUS it may hand out the next test,
      * and it must know by then that this worker will not take it. */
-    if (spoiled) conform__write_record("SPOILED", "the test left state behind that the next one must not see");
+    if (spoiled)
+      conform__write_record("SPOILED", "the test left state behind that the next one must not see");
     conform__report(frame.outcome, frame.message);
     if (spoiled) _exit(0);
   }
-  if (usable && CONFORM_HAS_OP(impl, shutdown) && impl->shutdown) impl->shutdown(impl);
+  conform__close_impl(st, impl);
   fflush(stdout);
   fflush(stderr);
   _exit(0);
