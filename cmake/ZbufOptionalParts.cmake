@@ -9,6 +9,7 @@
 #   ZBUF_WITH_CUDA       the CUDA language is enabled, CUDA::cudart exists (CUDAToolkit)
 #   ZBUF_WITH_HWLOC      the imported target PkgConfig::HWLOC (global)
 #   ZBUF_WITH_BENCHMARK  the imported target benchmark::benchmark
+#   ZBUF_WITH_MPI        the imported target MPI::MPI_C (zbuf-bench and zbuf-conform as MPI ranks: fleet/)
 #   ZBUF_WITH_PYTHON     Python3_EXECUTABLE, Python3::Python (embedding) and Python3::Module; numpy and
 #                        matplotlib import in that interpreter
 
@@ -75,6 +76,14 @@ if(benchmark_FOUND)
   zbuf_optional_part(BENCHMARK TRUE "benchmark ${benchmark_VERSION} in ${benchmark_DIR}")
 else()
   zbuf_optional_part(BENCHMARK FALSE "no benchmarkConfig.cmake; install libbenchmark-dev")
+endif()
+
+# ---- MPI (Debian: openmpi-bin, libopenmpi-dev): the fleet mode of zbuf-bench and zbuf-conform ----
+find_package(MPI QUIET COMPONENTS C)
+if(MPI_C_FOUND)
+  zbuf_optional_part(MPI TRUE "MPI ${MPI_C_VERSION} at ${MPI_C_HEADER_DIR}")
+else()
+  zbuf_optional_part(MPI FALSE "no MPI C library; install libopenmpi-dev")
 endif()
 
 # ---- Python 3: interpreter + development files (embedding), numpy and matplotlib importable ----

@@ -222,6 +222,17 @@ int conform__write_expectations(const conform__run *run, const char *path, char 
 /* The `diff A.json B.json` subcommand; returns the exit status. */
 int conform__diff_main(int argc, char **argv);
 
+/* ---- the fleet (fleet.c, ZBUF_WITH_MPI builds only): zbuf-conform as one rank of an MPI job ---- */
+/* Starts MPI when an MPI launcher started this process (or `forced`), chooses the rank's GPU and quiets the
+ * stdout of ranks other than 0. Returns 1 in a fleet, 0 when not launched, -1 (said) when MPI fails. */
+int conform__fleet_begin(int *argc, char ***argv, double timeout_s, int forced);
+/* Checks the rank's expectations, gathers every rank's record to rank 0, which prints the fleet summary and
+ * writes the fleet JSON to `json` (when not NULL); ends MPI. Returns the fleet's exit status, the same on
+ * every rank: 0 when every rank agrees with the majority and meets its expectations (or, without --expect,
+ * exited 0); 1 otherwise; 2 when the JSON cannot be written. */
+int conform__fleet_finish(const conform__run *run, conform__test *const *tests, size_t ntests,
+                          const char *expect, const char *json, int exit_status);
+
 /* ---- small helpers (util.c) ---- */
 char *conform__strdup(const char *s);
 char *conform__printf(const char *fmt, ...) CONFORM__PRINTF(1, 2);

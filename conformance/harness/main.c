@@ -9,6 +9,9 @@
 
 #include "harness.h"
 #include "zbuf/version.h"
+#ifdef ZBUF_WITH_MPI
+#include "fleet.h"
+#endif
 
 static const char usage_text[] =
     "usage: zbuf-conform --impl SPEC [options]\n"
@@ -40,6 +43,9 @@ static const char usage_text[] =
     "                  iteration count (default 0.5; more hunts races longer in slow implementations)\n"
     "  --vectors DIR   golden vectors folder (default: $ZBUF_CONFORM_VECTORS, else the source tree's)\n"
     "  --quiet         print only tests that did not pass/skip, and the summary\n"
+    "  --mpi-timeout S under mpirun/srun (builds with MPI): seconds a rank waits for the others at the\n"
+    "                  gather of results before it names the missing ranks and stops the job, exit 3\n"
+    "                  (default 300)\n"
     "  --help, --version\n"
     "\n"
     "A worker runs test after test; a CRASH or TIMEOUT ends only that worker, and a FAIL or UNRESOLVED is run\n"
@@ -49,7 +55,22 @@ static const char usage_text[] =
     "FAIL, CRASH, TIMEOUT or UNRESOLVED; with --expect 0 iff every status equals the expected one; 2 for "
     "usage\n"
     "errors and for an implementation that refuses to start; without --expect, 4 when no test ran (every\n"
-    "selected test SKIP or UNSUPPORTED: an implementation that serves nothing is not conformant).\n";
+    "selected test SKIP or UNSUPPORTED: an implementation that serves nothing is not conformant).\n"
+    "\n"
+    "Under mpirun or srun (builds with ZBUF_WITH_MPI) every rank runs the suite on its own GPU (GPU = local\n"
+    "rank unless CUDA_VISIBLE_DEVICES is set; the host without one) and rank 0 prints the fleet summary and\n"
+    "writes --json FILE as one fleet result (zbuf-conform-fleet/1): exit 1 when any rank differs from the\n"
+    "majority or from its --expect (docs/fleet.md).\n";
+
+/* The exit status of a run without --expect: 1 for a bad outcome, 4 when no test ran, else 0. */
+static int run_status(const conform__run *run) {
+  size_t ran = 0;
+  for (size_t k = 0; k < run->n; k++) {
+    if (conform__outcome_is_bad(run->results[k].outcome)) return 1;
+    if (run->results[k].outcome == CONFORM_PASS) ran++;
+  }
+  return ran == 0 ? 4 : 0;
+}
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "zbuf-conform: ");
@@ -149,8 +170,8 @@ int main(int argc, char **argv) {
   const char *impl = NULL, *json = NULL, *junit = NULL, *expect = NULL, *write_expect = NULL;
   filters = calloc((size_t)argc + 1, sizeof *filters);
   size_t nfilters = 0;
-  int list = 0, quiet = 0, isolate = 0, jobs = default_jobs();
-  double timeout_s = 30;
+  int list = 0, quiet = 0, isolate = 0, jobs = default_jobs(), in_fleet = 0;
+  double timeout_s = 30, mpi_timeout_s = 300;
   for (int a = 1; a < argc; a++) {
     const char *o = argv[a];
     const char *v = a + 1 < argc ? argv[a + 1] : NULL;
@@ -163,7 +184,7 @@ int main(int argc, char **argv) {
     int takes = strcmp(o, "--impl") == 0 || strcmp(o, "--filter") == 0 || strcmp(o, "--json") == 0 ||
                 strcmp(o, "--junit") == 0 || strcmp(o, "--expect") == 0 || strcmp(o, "--jobs") == 0 ||
                 strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 || strcmp(o, "--thread-budget") == 0 ||
-                strcmp(o, "--write-expect") == 0;
+                strcmp(o, "--write-expect") == 0 || strcmp(o, "--mpi-timeout") == 0;
     if (takes && !v) return usage_error("%s needs a value", o);
     if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
       fputs(usage_text, stdout);
@@ -203,6 +224,15 @@ int main(int argc, char **argv) {
       if (*end || !(b > 0) || b > 3600)
         return usage_error("--thread-budget %s: expected a positive number of seconds (at most 3600)", v);
       conform__set_thread_budget(b);
+    } else if (strcmp(o, "--mpi-timeout") == 0) {
+#ifdef ZBUF_WITH_MPI
+      char *end;
+      mpi_timeout_s = strtod(v, &end);
+      if (*end || !(mpi_timeout_s > 0))
+        return usage_error("--mpi-timeout %s: expected a positive number of seconds", v);
+#else
+      return usage_error("%s: this zbuf-conform was built without MPI (ZBUF_WITH_MPI=OFF)", o);
+#endif
     } else if (strcmp(o, "--timeout") == 0) {
       char *end;
       timeout_s = strtod(v, &end);
@@ -232,6 +262,18 @@ int main(int argc, char **argv) {
   if (n == 0)
     return usage_error("%s", nfilters ? "no test matches the --filter patterns" : "no tests registered");
 
+#ifdef ZBUF_WITH_MPI
+  /* Under an MPI launcher every rank runs the suite and rank 0 writes one fleet result; per-rank files would
+   * collide on a shared file system. */
+  if ((junit || write_expect) && zbuf_fleet_launched())
+    return usage_error("%s: not under mpirun/srun; the fleet writes --json only (run one rank for the others)",
+                       junit ? "--junit" : "--write-expect");
+  in_fleet = conform__fleet_begin(&argc, &argv, mpi_timeout_s, 0);
+  if (in_fleet < 0) return 2;
+#else
+  (void)mpi_timeout_s;
+#endif
+
   char msg[1024];
   /* Loading runs the plugin's constructors in this process; a plugin that hangs while loading (or preparing)
    * must end the run with a message, not stall it forever. */
@@ -239,7 +281,8 @@ int main(int argc, char **argv) {
   alarm(load_timeout_s(timeout_s));
   if (conform__spec_load(impl, argv[0], &spec, msg, sizeof msg) != 0) {
     fprintf(stderr, "zbuf-conform: %s\n", msg);
-    return 2;
+    run.load_error = msg;
+    return in_fleet ? conform__fleet_finish(&run, selected, n, NULL, json, 2) : 2;
   }
   /* A process per test: the plugin warms this process (the Python adapter starts its interpreter), so that
    * every fork finds it done. Workers start their own instead, and then this process never does. */
@@ -264,6 +307,7 @@ int main(int argc, char **argv) {
   if (refused) {
     /* Not starting is a result too (a module a release lacks is the migration itself): recorded, no tests. */
     run.n = 0;
+    if (in_fleet) return conform__fleet_finish(&run, selected, n, NULL, json, refused);
     if (json && conform__write_json(&run, json, msg, sizeof msg) != 0) fprintf(stderr, "zbuf-conform: %s\n", msg);
     return refused;
   }
@@ -278,6 +322,7 @@ int main(int argc, char **argv) {
   conform__print_alias_matrix(&run, stdout);
   conform__print_summary(&run, stdout);
   fflush(stdout);
+  if (in_fleet) return conform__fleet_finish(&run, selected, n, expect, json, run_status(&run));
 
   int rc = 0;
   if (json && conform__write_json(&run, json, msg, sizeof msg) != 0) {
@@ -301,15 +346,9 @@ int main(int argc, char **argv) {
                     : "unreadable");
     return d;
   }
-  size_t ran = 0;
-  for (size_t k = 0; k < n; k++) {
-    if (conform__outcome_is_bad(run.results[k].outcome)) return 1;
-    if (run.results[k].outcome == CONFORM_PASS) ran++;
-  }
-  if (ran == 0) {
-    /* Every selected test was SKIP or UNSUPPORTED: nothing was shown to work. An implementation that claims
-     * nothing (or has no usable device here) is not conformant; an expectations file that says so on
-     * purpose (--expect) is the way to accept such a run. */
+  rc = run_status(&run);
+  if (rc == 4) {
+    /* Nothing was shown to work; an expectations file that says so on purpose (--expect) accepts it. */
     fprintf(stderr,
             "zbuf-conform: no test ran: all %zu selected tests of %s were SKIP or UNSUPPORTED (0 PASS, 0 FAIL); "
             "an implementation that serves nothing is not conformant (exit 4; use --expect to accept it)\n",
