@@ -178,6 +178,10 @@ void zbuf_bench_env_context(const zbuf_bench_env *env,
 /** Prints the placement decisions as JSON to stdout (--placement-only). Returns an exit code. */
 int zbuf_bench_env_print_placement(const zbuf_bench_env *env);
 void zbuf_bench_env_free(zbuf_bench_env *env);
+/** Fleet ranks without a GPU: places the host rows of the slot-th rank of a node (one per NUMA node). */
+void zbuf_bench_env_host_slot(zbuf_bench_env *env, int slot);
+/** Whether the run benchmarks a GPU (the fleet's ranks with one). */
+int zbuf_bench_env_has_gpu(const zbuf_bench_env *env);
 /** Whether any body reported an error (the process exit code). */
 int zbuf_bench_had_error(void);
 

@@ -574,6 +574,24 @@ void zbuf_bench_placement_free(zbuf_bench_placement *p) {
   p->available = 0;
 }
 
+void zbuf_bench_placement_host_slot(zbuf_bench_placement *p, int slot) {
+  zbuf_bench_side *h = &p->host;
+  int usable = 0;
+  for (int i = 0; i < p->nnodes; i++) usable += p->nodes[i].usable && !p->nodes[i].gpu_memory;
+  if (!p->available || usable == 0 || slot < 0) return;
+  int want = slot % usable, seen = 0;
+  for (int i = 0; i < p->nnodes; i++) {
+    if (!p->nodes[i].usable || p->nodes[i].gpu_memory) continue;
+    if (seen++ != want) continue;
+    h->near_node = p->nodes[i].os_index;
+    if (h->n_near > 0) h->near_nodes[0] = h->near_node;
+  }
+  zbuf__placement_decide(p);
+  /* Slots beyond the node count share nodes: each takes the next core of its node. */
+  const zbuf_bench_node *n = zbuf_bench_placement_node(p, h->near_node);
+  if (n && n->ncpus > 0) h->thread_cpu = n->cpus[(slot / usable) % n->ncpus];
+}
+
 #else /* no hwloc: nothing is known, nothing is bound */
 
 int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *msg, size_t msg_size) {
@@ -590,6 +608,7 @@ int zbuf_bench_placement_load(const char *xml, zbuf_bench_placement *p, char *ms
 }
 
 void zbuf__placement_decide(zbuf_bench_placement *p) { (void)p; }
+void zbuf_bench_placement_host_slot(zbuf_bench_placement *p, int slot) { (void)p, (void)slot; }
 
 void zbuf_bench_placement_free(zbuf_bench_placement *p) {
   free(p->cuda_note);

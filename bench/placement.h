@@ -124,6 +124,9 @@ int zbuf_bench_placement_cuda_check(zbuf_bench_placement *p);
  * named get -1. Decisions that depend on the ordering are redone. (The work of ..._cuda_check, apart so that
  * it can be tested without a GPU.) */
 void zbuf_bench_placement_set_cuda_order(zbuf_bench_placement *p, const char *const *busids, int n);
+/** Moves the host-only anchor for the slot-th process of a node (a fleet rank without a GPU): the slot-th
+ * usable host-memory node, modulo their count, its (slot / nodes)-th cpu, and the far node from there. */
+void zbuf_bench_placement_host_slot(zbuf_bench_placement *p, int slot);
 /** The GPU with CUDA ordinal cuda, or NULL. */
 const zbuf_bench_gpu *zbuf_bench_placement_gpu(const zbuf_bench_placement *p, int cuda);
 const zbuf_bench_node *zbuf_bench_placement_node(const zbuf_bench_placement *p, int os_index);

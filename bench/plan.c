@@ -407,6 +407,12 @@ int zbuf_bench_env_print_placement(const zbuf_bench_env *env) {
   return 0;
 }
 
+void zbuf_bench_env_host_slot(zbuf_bench_env *env, int slot) {
+  if (env->side == &env->place.host) zbuf_bench_placement_host_slot(&env->place, slot);
+}
+
+int zbuf_bench_env_has_gpu(const zbuf_bench_env *env) { return env->side != &env->place.host; }
+
 void zbuf_bench_env_free(zbuf_bench_env *env) {
   if (!env) return;
   zbuf_bench_impl_unload(&env->loaded);

@@ -43,6 +43,7 @@ RunState::RunState(zbuf_bench_plan *plan, JsonFile *file, double start, double b
 bool RunState::Enter(zbuf_bench_case *c, size_t k) {
   std::lock_guard<std::mutex> lock(mu_);
   if (FateOf(c) == ZBUF_BENCH_PENDING) {
+    if (gate_) gate_(fleet_);
     double now = zbuf_bench_now();
     bool admitted;
     if (zbuf_bench_stop_expired()) {
@@ -203,7 +204,10 @@ bool RunState::Display::ReportContext(const Context &context) { return run_->sho
 void RunState::Display::ReportRuns(const std::vector<BenchmarkReporter::Run> &runs) {
   zbuf_bench_case *c = run_->CaseOf(runs);
   if (c) run_->Finished(c, runs);
-  if (!c || Forwarded(c)) run_->shown_->ReportRuns(runs);
+  if (!c || Forwarded(c)) {
+    run_->shown_->ReportRuns(runs);
+    if (run_->sink_) run_->sink_(runs, run_->fleet_);
+  }
 }
 
 void RunState::Display::Finalize() { run_->shown_->Finalize(); }

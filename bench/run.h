@@ -39,6 +39,15 @@ class RunState {
   bool Summary();
   // When no row matched --benchmark_filter, Google Benchmark reports nothing: the file says so.
   void NothingMatched();
+  // The fleet (fleet_bench.cc): `gate` runs once before each selected case starts (the ranks of a node in
+  // step), `sink` receives every case's runs that the file would (what rank 0 merges).
+  using Gate = void (*)(void *ctx);
+  using Sink = void (*)(const std::vector<benchmark::BenchmarkReporter::Run> &runs, void *ctx);
+  void SetFleet(Gate gate, Sink sink, void *ctx) {
+    gate_ = gate;
+    sink_ = sink;
+    fleet_ = ctx;
+  }
 
  private:
   class Display : public benchmark::BenchmarkReporter {
@@ -87,6 +96,9 @@ class RunState {
   bool said_left_out_ = false;
   bool file_ok_ = true;
   std::atomic<bool> finished_{false}; // the final file is written (the watcher reads it)
+  Gate gate_ = nullptr;
+  Sink sink_ = nullptr;
+  void *fleet_ = nullptr;
 };
 
 } // namespace zbuf_bench

@@ -22,6 +22,9 @@
 #include "json_file.h"
 #include "run.h"
 #include "stop.h"
+#ifdef ZBUF_WITH_MPI
+#include "fleet_bench.h"
+#endif
 
 struct zbuf_bench_state {
   benchmark::State *s;
@@ -137,6 +140,14 @@ const char kUsage[] =
     "  --placement-only     print the placement decisions (near/far NUMA node and cpus per GPU, PCIe link)\n"
     "                       as JSON and exit without benchmarking\n"
     "  --list-rows          print the rows this run would measure, in the order they run, and exit\n"
+    "  --mpi-mode MODE      under mpirun/srun (builds with MPI; docs/fleet.md): 'independent' (default),\n"
+    "                       the ranks measure one after another; 'concurrent', the ranks of a node run each\n"
+    "                       row at once (a barrier per row). Each rank takes GPU = its local rank unless\n"
+    "                       --gpu or CUDA_VISIBLE_DEVICES says otherwise; ranks without a GPU measure the\n"
+    "                       host, one per NUMA node. Rank 0 writes every rank's rows to --benchmark_out.\n"
+    "                       Given without a launcher: a fleet of one rank\n"
+    "  --mpi-timeout S      seconds a rank waits for the others at a collective step beyond what the step\n"
+    "                       is expected to take (default 600); then the job stops with exit 3\n"
     "  --help               this text, then Google Benchmark's own options\n"
     "\n"
     "Defaults added unless given: --benchmark_repetitions=3 --benchmark_min_warmup_time=0.05, and with a\n"
@@ -289,14 +300,17 @@ int main(int argc, char **argv) {
   zbuf_bench_options opt{};
   opt.impl_spec = "ref:cpu";
   opt.argv0 = argv[0];
-  bool list_rows = false, help = false;
+  bool list_rows = false, help = false, gpu_given = false;
+  const char *mpi_mode = nullptr;
+  double mpi_timeout = 600;
   double budget = 0;
   const char *budget_arg = nullptr;
   std::vector<char *> rest{argv[0]};
   std::string command = argv[0];
   for (int i = 1; i < argc; i++) command += std::string(" ") + argv[i];
   static const char *const kValued[] = {"--impl",    "--topology", "--min-size", "--max-size",
-                                        "--threads", "--gpu",      "--budget"};
+                                        "--threads", "--gpu",      "--budget",   "--mpi-mode",
+                                        "--mpi-timeout"};
   for (int i = 1; i < argc; i++) {
     const char *v = nullptr;
     for (const char *name : kValued)
@@ -325,6 +339,14 @@ int main(int argc, char **argv) {
     } else if (take(argc, argv, &i, "--gpu", &v)) {
       opt.gpu = std::atoi(v);
       if (opt.gpu < 0) return usage_error("--gpu: a CUDA ordinal >= 0");
+      gpu_given = true;
+    } else if (take(argc, argv, &i, "--mpi-mode", &v)) {
+      if (std::strcmp(v, "independent") && std::strcmp(v, "concurrent"))
+        return usage_error(std::string("--mpi-mode: '") + v + "' is neither 'independent' nor 'concurrent'");
+      mpi_mode = v;
+    } else if (take(argc, argv, &i, "--mpi-timeout", &v)) {
+      if (!parse_budget(v, &mpi_timeout) || mpi_timeout == 0)
+        return usage_error(std::string("--mpi-timeout: '") + v + "' is not a number of seconds > 0");
     } else if (!std::strcmp(argv[i], "--placement-only")) {
       opt.placement_only = 1;
     } else if (!std::strcmp(argv[i], "--no-ops")) {
@@ -349,6 +371,27 @@ int main(int argc, char **argv) {
   if (opt.topology && !opt.placement_only)
     return usage_error("--topology replays another machine's decisions: use it with --placement-only");
   const char *out_path = gbench_flag(rest, "--benchmark_out");
+#ifdef ZBUF_WITH_MPI
+  // Under a launcher (or with --mpi-mode alone: a fleet of one) every rank measures and rank 0 merges.
+  static zbuf_bench::Fleet fleet;
+  bool in_fleet = !help && !list_rows && !opt.placement_only && (mpi_mode || zbuf_fleet_launched());
+  if (in_fleet) {
+    if (!out_path) return usage_error("under mpirun/srun, --benchmark_out=FILE is where rank 0 merges the rows");
+    std::string why;
+    if (!fleet.Start(&argc, &argv, mpi_mode ? mpi_mode : "independent", mpi_timeout, &why))
+      return usage_error("MPI: " + why);
+    opt.gpu = fleet.Gpu(gpu_given, opt.gpu);
+    if (fleet.info().rank != 0) {
+      out_path = nullptr; // one file, rank 0's; a shared file system would see every rank write it
+      if (!std::freopen("/dev/null", "w", stdout)) std::fprintf(stderr, "zbuf-bench: cannot quiet stdout\n");
+    }
+  }
+  const std::string merged_path = out_path ? out_path : "";
+#else
+  if (mpi_mode) return usage_error("--mpi-mode: this zbuf-bench was built without MPI (ZBUF_WITH_MPI=OFF)");
+  (void)gpu_given;
+  (void)mpi_timeout;
+#endif
   const char *out_format = gbench_flag(rest, "--benchmark_out_format");
   if (out_format && std::strcmp(out_format, "json") != 0)
     return usage_error(std::string("--benchmark_out_format=") + out_format +
@@ -415,6 +458,9 @@ int main(int argc, char **argv) {
   static zbuf_bench::RunState *run =
       new zbuf_bench::RunState(&plan, with_file ? &file : nullptr, start, budget);
   zbuf_bench_stop_on_signal(on_signal, run);
+#ifdef ZBUF_WITH_MPI
+  if (in_fleet) fleet.Attach(env, run);
+#endif
 
   for (size_t k = 0; k < plan.n; k++) {
     zbuf_bench_case *c = &plan.cases[k];
@@ -462,7 +508,13 @@ int main(int argc, char **argv) {
     else
       std::fprintf(stderr, "zbuf-bench: %zu cases, implementation %s, no budget\n", plan.n, opt.impl_spec);
   }
+#ifdef ZBUF_WITH_MPI
+  if (in_fleet) fleet.Before(budget);
+#endif
   size_t matched = benchmark::RunSpecifiedBenchmarks(run->display(), run->file_reporter());
+#ifdef ZBUF_WITH_MPI
+  if (in_fleet) fleet.After(budget);
+#endif
   if (matched == 0 && !list_rows) run->NothingMatched();
   // From here a signal only ends the process: the file is complete.
   zbuf_bench_stop_on_signal(nullptr, nullptr);
@@ -471,9 +523,14 @@ int main(int argc, char **argv) {
     return usage_error("no row matches --benchmark_filter (--list-rows lists them)");
   }
   bool wrote = list_rows || run->Summary();
-  benchmark::Shutdown();
   int failed = zbuf_bench_had_error();
-  zbuf_bench_env_free(env);
   if (failed) std::fprintf(stderr, "zbuf-bench: at least one row is an error row (see error_message)\n");
-  return failed || !wrote ? 1 : 0;
+  rc = failed || !wrote ? 1 : 0;
+#ifdef ZBUF_WITH_MPI
+  // Before Shutdown: the merged file's context is Google Benchmark's, which Shutdown frees.
+  if (in_fleet) rc = fleet.Merge(merged_path, rc);
+#endif
+  benchmark::Shutdown();
+  zbuf_bench_env_free(env);
+  return rc;
 }
