@@ -355,5 +355,5 @@ int main(int argc, char **argv) {
             n, spec.text);
     return 4;
   }
-  return 0;
+  return rc;
 }
