@@ -269,6 +269,62 @@ class Script(unittest.TestCase):
             shutil.rmtree(out, ignore_errors=True)
 
 
+
+FLEET = os.path.join(FIXTURES, "fleet")
+
+
+class Fleet(unittest.TestCase):
+    """The fleet section, from fixtures/fleet/: a real `mpirun -np 2` of zbuf-bench (concurrent mode) and of
+    zbuf-conform where rank 1 loaded the broken plugin (fixtures/README.md says how they were made)."""
+
+    @classmethod
+    def setUpClass(cls):
+        from zbuf_report import fleet
+        cls.fleet = fleet
+        cls.docs = {k: d for _, k, d in fleet.load_dir(FLEET)}
+
+    def test_both_kinds_recognised(self):
+        self.assertEqual(sorted(self.docs), ["bench-fleet", "conform-fleet"])
+
+    def test_fleet_table_has_min_median_max_and_the_slowest_rank(self):
+        rows = self.fleet.fleet_table(self.docs["bench-fleet"])
+        self.assertTrue(rows)
+        for name, ranks, lo, mid, hi, slowest in rows:
+            self.assertEqual(ranks, "2", name)
+            self.assertLessEqual(float(lo), float(mid))
+            self.assertLessEqual(float(mid), float(hi))
+            self.assertRegex(slowest, r"^rank [01] \(.+\)$")
+
+    def test_the_slowest_rank_is_the_one_with_the_lowest_ratio(self):
+        doc = self.docs["bench-fleet"]
+        ratios = self.fleet.headline_ratios(doc)
+        for row in self.fleet.fleet_table(doc):
+            r = ratios[row[0]]
+            self.assertEqual(row[5].split()[1], str(min(r, key=r.get)))
+
+    def test_heatmap_rows_are_the_differing_tests(self):
+        doc = self.docs["conform-fleet"]
+        shown, total = self.fleet.differing(doc)
+        self.assertGreater(total, 0)
+        for t in shown:
+            self.assertEqual(len(t["statuses"]), 2)
+            self.assertNotEqual(t["statuses"][0], t["statuses"][1])
+
+    def test_report_has_a_plot_per_node_the_table_and_the_heatmap(self):
+        out = tempfile.mkdtemp()
+        try:
+            rc, _, err = run_report("--in", FLEET, "--out", out)
+            self.assertEqual(rc, 0, err)
+            summary = open(os.path.join(out, "summary.md")).read()
+            self.assertIn("## Fleet: ranks of an MPI job", summary)
+            self.assertIn("| headline (implementation / baseline) | ranks | min | median | max | slowest |", summary)
+            self.assertIn("rank 1 (host", summary)  # the divergent rank named
+            for name in ("fleet-bench-fleet-concurrent-node0.png", "fleet-conform-fleet-divergent-heatmap.png"):
+                w, h = png_size(os.path.join(out, name))
+                self.assertGreater(w * h, 0)
+        finally:
+            shutil.rmtree(out)
+
 if __name__ == "__main__":
     unittest.main()
 

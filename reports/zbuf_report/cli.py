@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-from . import __version__, content, history, html, markdown, migration
+from . import __version__, content, fleet, history, html, markdown, migration
 from .load import ReportError, load_dir, load_file
 from .results import ConformResult
 
@@ -73,6 +73,7 @@ def load_history(path):
 def run(opt):
     notes = []
     conform, bench = load_dir(opt.inp, notes) if opt.inp else ([], [])
+    fleets = fleet.load_dir(opt.inp)
     histories = [load_history(p) for p in opt.history]
     pairs = migration.pairs(conform)
     for a_path, b_path in opt.diff:
@@ -83,13 +84,14 @@ def run(opt):
                 raise ReportError(p, "--diff needs two zbuf-conform/1 results")
             pair.append(r)
         pairs.append(tuple(pair))
-    if not conform and not bench and not pairs and not histories:
+    if not conform and not bench and not pairs and not histories and not fleets:
         raise ReportError(opt.inp or "--in", "no zbuf-conform or zbuf-bench result in this folder")
     try:
         os.makedirs(opt.out, exist_ok=True)
     except OSError as e:
         raise ReportError(opt.out, "cannot create the output folder: %s" % (e.strerror or e))
-    doc = content.build(opt.out, conform, bench, pairs, notes, contract_titles(opt.contract), histories)
+    doc = content.build(opt.out, conform, bench, pairs, notes, contract_titles(opt.contract), histories,
+                        fleets)
     doc.title = opt.title
     written = []
     for name, text in (("index.html", html.render(doc)), ("summary.md", markdown.render(doc))):

@@ -6,7 +6,7 @@ output folder, as the sections that show them are built.
 import os
 import re
 
-from . import headline, history, latency, matrix, migration, style, throughput
+from . import fleet, headline, history, latency, matrix, migration, style, throughput
 
 
 class Section:
@@ -54,7 +54,7 @@ def _first_line(text, limit=160):
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
-def build(out_dir, conform, bench, diff_pairs, notes, contract_titles, histories=()):
+def build(out_dir, conform, bench, diff_pairs, notes, contract_titles, histories=(), fleets=()):
     """Draws every plot into out_dir and returns the Document that shows them."""
     doc = Document("zbuf report")
 
@@ -74,10 +74,42 @@ def build(out_dir, conform, bench, diff_pairs, notes, contract_titles, histories
         sec = doc.section("migration", "Migration: status changes between two runs")
         for a, b in diff_pairs:
             _migration(sec, a, b, draw)
+    if fleets:
+        _fleet(doc.section("fleet", "Fleet: ranks of an MPI job"), fleets, draw)
     for h in histories:
         _history(doc.section("history-" + _slug(h["package"] + "-" + h["impl"]),
                              "Behaviour history of %s (%s)" % (h["package"], h["impl"])), h, draw, contract_titles)
     return doc
+
+
+def _fleet(sec, fleets, draw):
+    sec.p("Each file below is one MPI job merged by rank 0 (docs/fleet.md).")
+    for path, kind, doc in fleets:
+        stem = _slug(os.path.splitext(os.path.basename(path))[0])
+        if kind == "bench-fleet":
+            ctx = doc["context"]
+            sec.p("%s: zbuf-bench, %s ranks on %s nodes, %s mode." % (os.path.basename(path), ctx["zbuf_fleet_ranks"],
+                                                                   ctx.get("zbuf_fleet_nodes", "?"),
+                                                                   ctx.get("zbuf_fleet_mode", "?")))
+            sec.table(["headline (implementation / baseline)", "ranks", "min", "median", "max", "slowest"],
+                      fleet.fleet_table(doc))
+            for node in sorted({int(r["fleet_node"]) for r in doc["benchmarks"] if "fleet_node" in r}):
+                name = "fleet-%s-node%d.png" % (stem, node)
+                size = draw(name, fleet.plot_node, doc, node)
+                sec.image(name, "throughput of the ranks of node %d" % node, size)
+        else:
+            shown, total = fleet.differing(doc)
+            sec.p("%s: zbuf-conform, %d ranks, verdict %s: %d of %d tests differ between ranks%s." % (
+                os.path.basename(path), len(doc["ranks"]), doc.get("verdict", "?"), total, len(doc["tests"]),
+                " (the first %d shown)" % len(shown) if total > len(shown) else ""))
+            name = "fleet-%s-heatmap.png" % stem
+            size = draw(name, fleet.plot_heatmap, doc)
+            sec.image(name, "statuses of the differing tests, ranks as columns", size)
+            odd = [r for r in doc["ranks"] if r.get("tests_differing_from_majority") or r.get("matches_expect") is False]
+            sec.items(["rank %d (host %s, gpu %s, impl %s): %d tests from the majority%s" % (
+                r["rank"], r["host"], r["gpu"], r["impl"]["spec"], r["tests_differing_from_majority"],
+                ", expectations not met" if r.get("matches_expect") is False else "") for r in odd]
+                      or ["every rank agrees with the majority and with its expectations"])
 
 
 def _history(sec, h, draw, titles):

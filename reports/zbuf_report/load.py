@@ -9,6 +9,8 @@ other files.
 import json
 import os
 
+from . import fleet
+
 from .results import BenchResult, ConformResult, STATUSES
 
 CONFORM_SCHEMA = "zbuf-conform/1"
@@ -124,6 +126,9 @@ def recognise(doc):
 def load_file(path, notes):
     """The result object of one file, or None (with a note appended to `notes`) for a file of another kind."""
     doc = _parse_json(path)
+    if fleet.kind(doc):
+        notes.append("%s: a fleet result (MPI ranks merged): in the Fleet section" % path)
+        return None
     kind = recognise(doc)
     if kind == "conform":
         return _conform(doc, path)
