@@ -135,7 +135,8 @@ void Fleet::Attach(zbuf_bench_env *env, RunState *run) {
   zbuf_bench_env_context(env, AddWhere, &ctx);
   bool gpu = zbuf_bench_env_has_gpu(env);
   const char *side = gpu ? "gpu" : "host";
-  where_ = "gpu=" + (gpu ? ctx["gpu_pci"] : std::string("host")) + " numa=" + ctx[std::string(side) + "_near_node"] +
+  where_ = "gpu=" + (gpu ? ctx["gpu_pci"] : std::string("host")) +
+           " numa=" + ctx[std::string(side) + "_near_node"] +
            " cpu=" + ctx[std::string(side) + "_thread_cpu"];
   run->SetFleet(mode_ == "concurrent" ? Gate : nullptr, Collect, this);
 }
@@ -153,7 +154,8 @@ void Fleet::Collect(const std::vector<benchmark::BenchmarkReporter::Run> &runs, 
 
 void Fleet::Before(double budget_s) {
   if (mode_ != "independent") return;
-  for (int turn = 0; turn < f_.rank; turn++) zbuf_fleet_barrier(&f_, "wait for the turn (independent mode)", budget_s);
+  for (int turn = 0; turn < f_.rank; turn++)
+    zbuf_fleet_barrier(&f_, "wait for the turn (independent mode)", budget_s);
 }
 
 void Fleet::After(double budget_s) {
@@ -162,7 +164,8 @@ void Fleet::After(double budget_s) {
     zbuf_fleet_barrier(&f_, "let the next rank measure (independent mode)", budget_s);
 }
 
-bool Fleet::WriteMerged(const std::string &path, const char *all, const size_t *offsets, const size_t *lengths) {
+bool Fleet::WriteMerged(const std::string &path, const char *all, const size_t *offsets,
+                        const size_t *lengths) {
   benchmark::AddCustomContext("zbuf_fleet_mode", mode_);
   benchmark::AddCustomContext("zbuf_fleet_ranks", std::to_string(f_.size));
   benchmark::AddCustomContext("zbuf_fleet_nodes", std::to_string(f_.nodes));
@@ -174,9 +177,9 @@ bool Fleet::WriteMerged(const std::string &path, const char *all, const size_t *
       std::fprintf(stderr, "zbuf-bench: the record of rank %d is malformed\n", r);
       return false;
     }
-    benchmark::AddCustomContext("zbuf_fleet_rank_" + std::to_string(r), "host=" + head[1] + " rank=" + head[2] +
-                                                                           " local_rank=" + head[3] +
-                                                                           " node=" + head[4] + " " + head[5]);
+    benchmark::AddCustomContext("zbuf_fleet_rank_" + std::to_string(r),
+                                "host=" + head[1] + " rank=" + head[2] + " local_rank=" + head[3] +
+                                    " node=" + head[4] + " " + head[5]);
   }
   std::string tmp = path + ".fleet.tmp";
   std::ofstream out(tmp);
@@ -187,8 +190,8 @@ bool Fleet::WriteMerged(const std::string &path, const char *all, const size_t *
   json.ReportContext(benchmark::BenchmarkReporter::Context());
   for (int r = 0; r < f_.size; r++) {
     std::vector<std::string> head = Split(ranks[r].front(), kField);
-    std::string tag = "[rank=" + head[2] + " host=" + head[1] + " local_rank=" + head[3] + " node=" + head[4] + " " +
-                      head[5] + "]";
+    std::string tag = "[rank=" + head[2] + " host=" + head[1] + " local_rank=" + head[3] +
+                      " node=" + head[4] + " " + head[5] + "]";
     std::vector<benchmark::BenchmarkReporter::Run> group;
     for (size_t i = 1; i < ranks[r].size(); i++) {
       const std::string &rec = ranks[r][i];
@@ -218,16 +221,16 @@ bool Fleet::WriteMerged(const std::string &path, const char *all, const size_t *
     std::remove(tmp.c_str());
     return false;
   }
-  std::fprintf(stderr, "zbuf-bench: fleet of %d ranks on %d node%s (%s): merged rows in %s\n", f_.size, f_.nodes,
-               f_.nodes == 1 ? "" : "s", mode_.c_str(), path.c_str());
+  std::fprintf(stderr, "zbuf-bench: fleet of %d ranks on %d node%s (%s): merged rows in %s\n", f_.size,
+               f_.nodes, f_.nodes == 1 ? "" : "s", mode_.c_str(), path.c_str());
   return true;
 }
 
 int Fleet::Merge(const std::string &path, int exit_status) {
   zbuf_fleet_test_hooks(&f_, "gather the rows");
   std::string rec = std::string("H") + kField + Clean(f_.host) + kField + std::to_string(f_.rank) + kField +
-                    std::to_string(f_.local_rank) + kField + std::to_string(f_.node) + kField + Clean(where_) +
-                    kRun + rows_ + "S" + kField + std::to_string(exit_status) + kRun;
+                    std::to_string(f_.local_rank) + kField + std::to_string(f_.node) + kField +
+                    Clean(where_) + kRun + rows_ + "S" + kField + std::to_string(exit_status) + kRun;
   rows_.clear();
   char *all = nullptr;
   size_t *offsets = nullptr, *lengths = nullptr;

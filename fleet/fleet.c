@@ -138,7 +138,8 @@ static void roll_call(zbuf_fleet *f, const char *step, unsigned long long len, u
         int done = 0;
         if (reqs[r - 1] != MPI_REQUEST_NULL) MPI_Test(&reqs[r - 1], &done, MPI_STATUS_IGNORE);
         if (reqs[r - 1] == MPI_REQUEST_NULL || done) continue;
-        if (++missing <= 32 && off < sizeof who) off += (size_t)snprintf(who + off, sizeof who - off, " %d", r);
+        if (++missing <= 32 && off < sizeof who)
+          off += (size_t)snprintf(who + off, sizeof who - off, " %d", r);
       }
       if (off < sizeof who)
         snprintf(who + off, sizeof who - off, "%s (%d of %d ranks): dead or hung", missing > 32 ? " ..." : "",
@@ -179,7 +180,8 @@ int zbuf_fleet_gather(zbuf_fleet *f, const char *step, const char *rec, size_t l
     *lengths = calloc((size_t)f->size, sizeof **lengths);
     size_t total = 0;
     for (int r = 0; r < f->size; r++) total += (size_t)got[r];
-    if (total > INT32_MAX) lost(f, step, "the records together exceed 2 GiB (MPI_Gatherv's int displacements)");
+    if (total > INT32_MAX)
+      lost(f, step, "the records together exceed 2 GiB (MPI_Gatherv's int displacements)");
     buf = malloc(total + 1);
     if (!counts || !displs || !*offsets || !*lengths || !buf) lost(f, step, "out of memory for the records");
     size_t at = 0;

@@ -2,9 +2,10 @@
  *
  * One rank per GPU (or per NUMA node on machines without one). Every rank knows its node-local rank
  * (MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)), its node's index and its host; rank 0 gathers one compact
- * record per rank (MPI_Gatherv) and writes the merged result. A rank that dies or hangs must not hang the job:
- * every collective step is nonblocking and polled against a deadline (timeout_s), after which the rank that
- * waited says which step and, where it can tell, which ranks did not arrive, and aborts the job (exit 3).
+ * record per rank (MPI_Gatherv) and writes the merged result. A rank that dies or hangs must not hang the
+ * job: every collective step is nonblocking and polled against a deadline (timeout_s), after which the rank
+ * that waited says which step and, where it can tell, which ranks did not arrive, and aborts the job (exit
+ * 3).
  *
  * Built only with ZBUF_WITH_MPI; the tools call it only when zbuf_fleet_launched() or an explicit option says
  * so, so that a binary started without a launcher behaves exactly as one built without MPI. Only the calling

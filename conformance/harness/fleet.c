@@ -72,7 +72,8 @@ int conform__fleet_begin(int *argc, char ***argv, double timeout_s, int forced) 
   active = 1;
   choose_gpu();
   /* One TAP stream on the job's stdout: rank 0's. The others' details are in the fleet JSON. */
-  if (fleet.rank != 0 && !freopen("/dev/null", "w", stdout)) fprintf(stderr, "zbuf-conform: cannot quiet stdout\n");
+  if (fleet.rank != 0 && !freopen("/dev/null", "w", stdout))
+    fprintf(stderr, "zbuf-conform: cannot quiet stdout\n");
   return 1;
 }
 
@@ -107,7 +108,8 @@ static unsigned long long ids_hash(conform__test *const *tests, size_t n) {
 /* Appends "key\tvalue\n" with the value's tabs and newlines turned into spaces and cut to MAX_TEXT. */
 static void field(FILE *f, const char *key, const char *value) {
   fprintf(f, "%s\t", key);
-  for (size_t i = 0; value && value[i] && i < MAX_TEXT; i++) fputc(value[i] == '\t' || value[i] == '\n' ? ' ' : value[i], f);
+  for (size_t i = 0; value && value[i] && i < MAX_TEXT; i++)
+    fputc(value[i] == '\t' || value[i] == '\n' ? ' ' : value[i], f);
   fputc('\n', f);
 }
 
@@ -172,19 +174,32 @@ static void parse_record(char *text, rank_rec *r, const char *want_ids) {
   r->expect_result = -1;
   for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
     const char *v;
-    if ((v = value_of(line, "host"))) r->host = v;
-    else if ((v = value_of(line, "rank"))) sscanf(v, "%d\t%d\t%d", &r->rank, &r->local_rank, &r->node);
-    else if ((v = value_of(line, "gpu"))) r->gpu = v;
-    else if ((v = value_of(line, "cpus"))) r->cpus = v;
-    else if ((v = value_of(line, "impl"))) r->impl = v;
-    else if ((v = value_of(line, "impl_name"))) r->impl_name = v;
-    else if ((v = value_of(line, "impl_version"))) r->impl_version = v;
-    else if ((v = value_of(line, "load_error"))) r->load_error = v;
-    else if ((v = value_of(line, "expect"))) r->expect = v;
-    else if ((v = value_of(line, "expect_result"))) r->expect_result = atoi(v);
-    else if ((v = value_of(line, "exit"))) r->exit_status = atoi(v);
-    else if ((v = value_of(line, "ids"))) r->same_selection = strcmp(v, want_ids) == 0;
-    else if ((v = value_of(line, "statuses"))) r->statuses = v;
+    if ((v = value_of(line, "host")))
+      r->host = v;
+    else if ((v = value_of(line, "rank")))
+      sscanf(v, "%d\t%d\t%d", &r->rank, &r->local_rank, &r->node);
+    else if ((v = value_of(line, "gpu")))
+      r->gpu = v;
+    else if ((v = value_of(line, "cpus")))
+      r->cpus = v;
+    else if ((v = value_of(line, "impl")))
+      r->impl = v;
+    else if ((v = value_of(line, "impl_name")))
+      r->impl_name = v;
+    else if ((v = value_of(line, "impl_version")))
+      r->impl_version = v;
+    else if ((v = value_of(line, "load_error")))
+      r->load_error = v;
+    else if ((v = value_of(line, "expect")))
+      r->expect = v;
+    else if ((v = value_of(line, "expect_result")))
+      r->expect_result = atoi(v);
+    else if ((v = value_of(line, "exit")))
+      r->exit_status = atoi(v);
+    else if ((v = value_of(line, "ids")))
+      r->same_selection = strcmp(v, want_ids) == 0;
+    else if ((v = value_of(line, "statuses")))
+      r->statuses = v;
     else if ((!strncmp(line, "msg ", 4) || !strncmp(line, "xdiff\t", 6)) && r->nlines < 2 * MAX_LINES)
       r->lines[r->nlines++] = line;
   }
@@ -215,8 +230,8 @@ static void put_json(FILE *out, cJSON *item, const char *sep) {
 }
 
 /* Streams the fleet JSON: one line per rank and per test, so that rank 0 never holds the document. */
-static int write_fleet_json(const char *path, rank_rec *recs, int n, conform__test *const *tests, size_t ntests,
-                            const char *maj, int verdict) {
+static int write_fleet_json(const char *path, rank_rec *recs, int n, conform__test *const *tests,
+                            size_t ntests, const char *maj, int verdict) {
   char *tmp = conform__printf("%s.tmp", path);
   FILE *out = fopen(tmp, "w");
   if (!out) {
@@ -224,10 +239,11 @@ static int write_fleet_json(const char *path, rank_rec *recs, int n, conform__te
     free(tmp);
     return -1;
   }
-  fprintf(out, "{\"schema\": \"%s\", \"harness_version\": \"%s\", \"ranks_total\": %d, \"nodes\": %d, "
-               "\"verdict\": \"%s\",\n\"status_letters\": {\"P\": \"PASS\", \"F\": \"FAIL\", \"S\": \"SKIP\", "
-               "\"U\": \"UNSUPPORTED\", \"R\": \"UNRESOLVED\", \"C\": \"CRASH\", \"T\": \"TIMEOUT\", \"-\": "
-               "\"NOT_RUN\"},\n\"ranks\": [\n",
+  fprintf(out,
+          "{\"schema\": \"%s\", \"harness_version\": \"%s\", \"ranks_total\": %d, \"nodes\": %d, "
+          "\"verdict\": \"%s\",\n\"status_letters\": {\"P\": \"PASS\", \"F\": \"FAIL\", \"S\": \"SKIP\", "
+          "\"U\": \"UNSUPPORTED\", \"R\": \"UNRESOLVED\", \"C\": \"CRASH\", \"T\": \"TIMEOUT\", \"-\": "
+          "\"NOT_RUN\"},\n\"ranks\": [\n",
           FLEET_JSON_SCHEMA, CONFORM_HARNESS_VERSION, n, fleet.nodes, verdict ? "DIFFERENT" : "SAME");
   for (int r = 0; r < n; r++) {
     const rank_rec *x = &recs[r];
@@ -309,30 +325,36 @@ static int merge(char *all, const size_t *offsets, const size_t *lengths, confor
       recs[r].ndiff++;
       if (first && ++differing_tests <= 20)
         printf("# fleet: DIFFERS %s: %s on most ranks;", tests[k]->id, letter_name(maj[k]));
-      if (differing_tests <= 20) printf(" rank %d (%s) %s", r, recs[r].host, letter_name(recs[r].statuses[k]));
+      if (differing_tests <= 20)
+        printf(" rank %d (%s) %s", r, recs[r].host, letter_name(recs[r].statuses[k]));
       first = 0;
     }
     if (!first && differing_tests <= 20) printf("\n");
   }
-  if (differing_tests > 20) printf("# fleet: ... %zu tests differ in all (the JSON lists them)\n", differing_tests);
+  if (differing_tests > 20)
+    printf("# fleet: ... %zu tests differ in all (the JSON lists them)\n", differing_tests);
   int verdict = 0;
   for (int r = 0; r < n; r++) {
     const rank_rec *x = &recs[r];
-    const char *why = !x->same_selection ? "ran another selection of tests"
-                      : x->ndiff         ? "differs from the majority"
+    const char *why = !x->same_selection     ? "ran another selection of tests"
+                      : x->ndiff             ? "differs from the majority"
                       : x->expect_result > 0 ? "differs from its --expect"
                       : x->exit_status       ? "failed"
                                              : NULL;
     if (!why) continue;
     verdict = 1;
-    printf("# fleet: RANK %d (host %s, local rank %d, gpu %s, impl %s) %s: %d tests from the majority, "
-           "expectations %s, exit %d\n",
-           r, x->host, x->local_rank, x->gpu[0] ? x->gpu : "host", x->impl, why, x->ndiff,
-           x->expect_result < 0 ? "not given" : x->expect_result == 0 ? "met" : "NOT met", x->exit_status);
+    printf(
+        "# fleet: RANK %d (host %s, local rank %d, gpu %s, impl %s) %s: %d tests from the majority, "
+        "expectations %s, exit %d\n",
+        r, x->host, x->local_rank, x->gpu[0] ? x->gpu : "host", x->impl, why, x->ndiff,
+        x->expect_result < 0    ? "not given"
+        : x->expect_result == 0 ? "met"
+                                : "NOT met",
+        x->exit_status);
     for (int i = 0; i < x->nlines && i < 5; i++) printf("#   %s\n", x->lines[i]);
   }
-  printf("# fleet: %s: %zu of %zu tests differ between ranks\n", verdict ? "DIFFERENT" : "SAME", differing_tests,
-         ntests);
+  printf("# fleet: %s: %zu of %zu tests differ between ranks\n", verdict ? "DIFFERENT" : "SAME",
+         differing_tests, ntests);
   fflush(stdout);
   int rc = verdict;
   if (json && write_fleet_json(json, recs, n, tests, ntests, maj, verdict) != 0) rc = 2;
@@ -341,8 +363,8 @@ static int merge(char *all, const size_t *offsets, const size_t *lengths, confor
   return rc;
 }
 
-int conform__fleet_finish(const conform__run *run, conform__test *const *tests, size_t ntests, const char *expect,
-                          const char *json, int exit_status) {
+int conform__fleet_finish(const conform__run *run, conform__test *const *tests, size_t ntests,
+                          const char *expect, const char *json, int exit_status) {
   int expect_result = -1;
   char *diff = NULL;
   size_t diff_len = 0;
@@ -352,7 +374,9 @@ int conform__fleet_finish(const conform__run *run, conform__test *const *tests, 
       expect_result = conform__check_expectations(run, expect, f);
       fclose(f);
       printf("# expectations %s (rank %d): %s\n%s", expect, fleet.rank,
-             expect_result == 0 ? "all statuses as expected" : expect_result == 1 ? "DIFFERENCES" : "unreadable",
+             expect_result == 0   ? "all statuses as expected"
+             : expect_result == 1 ? "DIFFERENCES"
+                                  : "unreadable",
              diff ? diff : "");
       exit_status = expect_result;
     }
