@@ -103,6 +103,9 @@ bool Decode(const std::string &rec, benchmark::BenchmarkReporter::Run *r) {
   return true;
 }
 
+// Which exit status of two speaks for the job: a failure over "cannot run here" (77) over success.
+int Severity(int status) { return status == 0 ? 0 : status == 77 ? 1 : 2 + status; }
+
 void AddWhere(const char *key, const char *value, void *ctx) {
   auto *m = static_cast<std::map<std::string, std::string> *>(ctx);
   (*m)[key] = value;
@@ -226,6 +229,13 @@ bool Fleet::WriteMerged(const std::string &path, const char *all, const size_t *
   return true;
 }
 
+int Fleet::Abstain(const std::string &path, int exit_status) {
+  where_ = "gpu=none numa=none cpu=none";
+  Before(0);
+  After(0);
+  return Merge(path, exit_status);
+}
+
 int Fleet::Merge(const std::string &path, int exit_status) {
   zbuf_fleet_test_hooks(&f_, "gather the rows");
   std::string rec = std::string("H") + kField + Clean(f_.host) + kField + std::to_string(f_.rank) + kField +
@@ -237,12 +247,12 @@ int Fleet::Merge(const std::string &path, int exit_status) {
   zbuf_fleet_gather(&f_, "gather the rows", rec.data(), rec.size(), &all, &offsets, &lengths);
   int rc = exit_status;
   if (f_.rank == 0) {
-    // The worst exit status of the ranks (each record ends with it), then the merged file.
+    // The most severe exit status of the ranks (each record ends with it), then the merged file.
     for (int r = 0; r < f_.size; r++) {
       std::string tail(all + offsets[r], lengths[r]);
       size_t at = tail.rfind(std::string("S") + kField);
       int theirs = at == std::string::npos ? 1 : std::atoi(tail.c_str() + at + 2);
-      if (theirs > rc) rc = theirs;
+      if (Severity(theirs) > Severity(rc)) rc = theirs;
       if (at != std::string::npos) all[offsets[r] + at] = '\0', lengths[r] = at;
     }
     if (!WriteMerged(path, all, offsets, lengths)) rc = rc ? rc : 1;

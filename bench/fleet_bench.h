@@ -30,8 +30,10 @@ class Fleet {
   void Before(double budget_s);
   void After(double budget_s);
   // Gathers every rank's rows; rank 0 writes the merged JSON to `path`. Returns the job's exit status, the
-  // same on every rank (the worst of the ranks'); ends MPI.
+  // same on every rank (the most severe of the ranks': a failure, then 77, then 0); ends MPI.
   int Merge(const std::string &path, int exit_status);
+  // A rank that could not start measuring (exit_status): takes part in every collective step with no rows.
+  int Abstain(const std::string &path, int exit_status);
 
  private:
   static void Gate(void *self);

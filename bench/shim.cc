@@ -409,6 +409,11 @@ int main(int argc, char **argv) {
 
   zbuf_bench_env *env = nullptr;
   int rc = zbuf_bench_env_init(&opt, &env);
+#ifdef ZBUF_WITH_MPI
+  // A rank that cannot measure still takes its turns and sends its exit status, so that the others merge
+  // without waiting for it.
+  if (rc != 0 && in_fleet) return fleet.Abstain(merged_path, rc);
+#endif
   if (rc != 0) return rc;
   if (opt.placement_only) {
     rc = zbuf_bench_env_print_placement(env);
