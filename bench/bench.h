@@ -145,6 +145,7 @@ typedef struct zbuf_bench_options {
   int placement_only;        /* --placement-only */
   int no_ops, no_transfers;  /* --no-ops / --no-transfers */
   int gpu;                   /* --gpu N: CUDA ordinal to benchmark */
+  int peer_from_own_gpu;     /* the peer matrix: only the pairs from `gpu` (a fleet rank), else every pair */
   const char *argv0;
 } zbuf_bench_options;
 
@@ -260,6 +261,12 @@ void zbuf_bench_plan_gpu_copies(zbuf_bench_env *env, zbuf_bench_plan *plan);
 /** ops_buffer.c / ops_ndbuffer.c: every operation of the contract, small and large. */
 void zbuf_bench_plan_buffer_ops(zbuf_bench_env *env, zbuf_bench_plan *plan);
 void zbuf_bench_plan_ndbuffer_ops(zbuf_bench_env *env, zbuf_bench_plan *plan);
+/** peer_copy.c: cudaMemcpyPeerAsync between every ordered pair of GPUs, with two or more in the process. */
+void zbuf_bench_plan_peer_copies(zbuf_bench_env *env, zbuf_bench_plan *plan);
+/** The ordered pairs (source, destination) of the peer matrix of `ndev` GPUs, source != destination, only
+ * those from GPU `from` when from >= 0: writes at most `cap` into pairs (NULL with cap 0 counts them) and
+ * returns how many there are. */
+int zbuf_bench_peer_pairs(int ndev, int from, int (*pairs)[2], int cap);
 
 #ifdef __cplusplus
 }

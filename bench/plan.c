@@ -291,6 +291,7 @@ void zbuf_bench_plan_build(zbuf_bench_env *env, zbuf_bench_plan *plan) {
   if (!env->opt.no_transfers) {
     zbuf_bench_plan_host_copies(env, plan);
     zbuf_bench_plan_gpu_copies(env, plan);
+    zbuf_bench_plan_peer_copies(env, plan);
   }
   if (!env->opt.no_ops) {
     zbuf_bench_plan_buffer_ops(env, plan);

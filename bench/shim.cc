@@ -381,6 +381,7 @@ int main(int argc, char **argv) {
     if (!fleet.Start(&argc, &argv, mpi_mode ? mpi_mode : "independent", mpi_timeout, &why))
       return usage_error("MPI: " + why);
     opt.gpu = fleet.Gpu(gpu_given, opt.gpu);
+    opt.peer_from_own_gpu = 1; // the ranks of a node share the peer matrix: each its own GPU's row
     if (fleet.info().rank != 0) {
       out_path = nullptr; // one file, rank 0's; a shared file system would see every rank write it
       if (!std::freopen("/dev/null", "w", stdout)) std::fprintf(stderr, "zbuf-bench: cannot quiet stdout\n");
