@@ -1,6 +1,6 @@
 /* zbuf-conform: the command line. Loads one implementation through zbuf/impl.h, runs the selected clause
- * tests in worker processes (or each in its own child process with --isolate), prints TAP, the aliasing matrix and a summary, writes JSON and JUnit,
- * and gates on an expectations file. See docs/conformance.md. */
+ * tests in worker processes (or each in its own child process with --isolate), prints TAP, the aliasing
+ * matrix and a summary, writes JSON and JUnit, and gates on an expectations file. See docs/conformance.md. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +48,8 @@ static const char usage_text[] =
     "                  (default 300)\n"
     "  --help, --version\n"
     "\n"
-    "A worker runs test after test; a CRASH or TIMEOUT ends only that worker, and a FAIL or UNRESOLVED is run\n"
+    "A worker runs test after test; a CRASH or TIMEOUT ends only that worker, and a FAIL or UNRESOLVED is "
+    "run\n"
     "again alone before it is reported (a test whose result differs alone is named order-dependent).\n"
     "\n"
     "Statuses: PASS FAIL SKIP UNSUPPORTED UNRESOLVED CRASH TIMEOUT. Exit status: without --expect 0 iff no\n"
@@ -70,6 +71,17 @@ static int run_status(const conform__run *run) {
     if (run->results[k].outcome == CONFORM_PASS) ran++;
   }
   return ran == 0 ? 4 : 0;
+}
+
+/* A fleet rank's end: the gather and the fleet's exit status (fleet.c); without MPI there is no fleet. */
+static int fleet_end(const conform__run *r, conform__test *const *tests, size_t ntests, const char *expect,
+                     const char *json, int status) {
+#ifdef ZBUF_WITH_MPI
+  return conform__fleet_finish(r, tests, ntests, expect, json, status);
+#else
+  (void)r, (void)tests, (void)ntests, (void)expect, (void)json;
+  return status;
+#endif
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -111,8 +123,8 @@ static void on_load_timeout(int sig) {
   _exit(2);
 }
 
-/* Decides from the probe whether the run can go on; returns 0 to go on, or 2 with the reason in run->load_error
- * and run->load_status (printed, and recorded in the JSON). */
+/* Decides from the probe whether the run can go on; returns 0 to go on, or 2 with the reason in
+ * run->load_error and run->load_status (printed, and recorded in the JSON). */
 static int judge_probe(conform__run *run) {
   const conform__impl_info *in = &run->info;
   const char *spec = run->spec->text;
@@ -138,8 +150,8 @@ static int judge_probe(conform__run *run) {
     run->load_status = conform_status_name(st);
     run->load_error = conform__strdup(message);
     fprintf(stderr, "zbuf-conform: %s %s (%s): %s\n", spec,
-            st == ZBUF_EUNSUPPORTED ? "refused to start" : "did not start: the entry failed", run->load_status,
-            message);
+            st == ZBUF_EUNSUPPORTED ? "refused to start" : "did not start: the entry failed",
+            run->load_status, message);
     return 2;
   }
   if (in->table_null) {
@@ -183,8 +195,9 @@ int main(int argc, char **argv) {
     }
     int takes = strcmp(o, "--impl") == 0 || strcmp(o, "--filter") == 0 || strcmp(o, "--json") == 0 ||
                 strcmp(o, "--junit") == 0 || strcmp(o, "--expect") == 0 || strcmp(o, "--jobs") == 0 ||
-                strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 || strcmp(o, "--thread-budget") == 0 ||
-                strcmp(o, "--write-expect") == 0 || strcmp(o, "--mpi-timeout") == 0;
+                strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 ||
+                strcmp(o, "--thread-budget") == 0 || strcmp(o, "--write-expect") == 0 ||
+                strcmp(o, "--mpi-timeout") == 0;
     if (takes && !v) return usage_error("%s needs a value", o);
     if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
       fputs(usage_text, stdout);
@@ -266,8 +279,9 @@ int main(int argc, char **argv) {
   /* Under an MPI launcher every rank runs the suite and rank 0 writes one fleet result; per-rank files would
    * collide on a shared file system. */
   if ((junit || write_expect) && zbuf_fleet_launched())
-    return usage_error("%s: not under mpirun/srun; the fleet writes --json only (run one rank for the others)",
-                       junit ? "--junit" : "--write-expect");
+    return usage_error(
+        "%s: not under mpirun/srun; the fleet writes --json only (run one rank for the others)",
+        junit ? "--junit" : "--write-expect");
   in_fleet = conform__fleet_begin(&argc, &argv, mpi_timeout_s, 0);
   if (in_fleet < 0) return 2;
 #else
@@ -282,7 +296,7 @@ int main(int argc, char **argv) {
   if (conform__spec_load(impl, argv[0], &spec, msg, sizeof msg) != 0) {
     fprintf(stderr, "zbuf-conform: %s\n", msg);
     run.load_error = msg;
-    return in_fleet ? conform__fleet_finish(&run, selected, n, NULL, json, 2) : 2;
+    return in_fleet ? fleet_end(&run, selected, n, NULL, json, 2) : 2;
   }
   /* A process per test: the plugin warms this process (the Python adapter starts its interpreter), so that
    * every fork finds it done. Workers start their own instead, and then this process never does. */
@@ -307,8 +321,9 @@ int main(int argc, char **argv) {
   if (refused) {
     /* Not starting is a result too (a module a release lacks is the migration itself): recorded, no tests. */
     run.n = 0;
-    if (in_fleet) return conform__fleet_finish(&run, selected, n, NULL, json, refused);
-    if (json && conform__write_json(&run, json, msg, sizeof msg) != 0) fprintf(stderr, "zbuf-conform: %s\n", msg);
+    if (in_fleet) return fleet_end(&run, selected, n, NULL, json, refused);
+    if (json && conform__write_json(&run, json, msg, sizeof msg) != 0)
+      fprintf(stderr, "zbuf-conform: %s\n", msg);
     return refused;
   }
   char caps[256];
@@ -322,7 +337,7 @@ int main(int argc, char **argv) {
   conform__print_alias_matrix(&run, stdout);
   conform__print_summary(&run, stdout);
   fflush(stdout);
-  if (in_fleet) return conform__fleet_finish(&run, selected, n, expect, json, run_status(&run));
+  if (in_fleet) return fleet_end(&run, selected, n, expect, json, run_status(&run));
 
   int rc = 0;
   if (json && conform__write_json(&run, json, msg, sizeof msg) != 0) {
@@ -349,10 +364,11 @@ int main(int argc, char **argv) {
   rc = run_status(&run);
   if (rc == 4) {
     /* Nothing was shown to work; an expectations file that says so on purpose (--expect) accepts it. */
-    fprintf(stderr,
-            "zbuf-conform: no test ran: all %zu selected tests of %s were SKIP or UNSUPPORTED (0 PASS, 0 FAIL); "
-            "an implementation that serves nothing is not conformant (exit 4; use --expect to accept it)\n",
-            n, spec.text);
+    fprintf(
+        stderr,
+        "zbuf-conform: no test ran: all %zu selected tests of %s were SKIP or UNSUPPORTED (0 PASS, 0 FAIL); "
+        "an implementation that serves nothing is not conformant (exit 4; use --expect to accept it)\n",
+        n, spec.text);
     return 4;
   }
   return rc;
