@@ -1,6 +1,6 @@
 /* zbuf-conform: the command line. Loads one implementation through zbuf/impl.h, runs the selected clause
- * tests in worker processes (or each in its own child process with --isolate), prints TAP, the aliasing
- * matrix and a summary, writes JSON and JUnit, and gates on an expectations file. See docs/conformance.md. */
+ * tests in worker processes (or each in its own child process with --isolate), prints TAP, the aliasing matrix and a summary, writes JSON and JUnit,
+ * and gates on an expectations file. See docs/conformance.md. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +48,7 @@ static const char usage_text[] =
     "                  (default 300)\n"
     "  --help, --version\n"
     "\n"
-    "A worker runs test after test; a CRASH or TIMEOUT ends only that worker, and a FAIL or UNRESOLVED is "
-    "run\n"
+    "A worker runs test after test; a CRASH or TIMEOUT ends only that worker, and a FAIL or UNRESOLVED is run\n"
     "again alone before it is reported (a test whose result differs alone is named order-dependent).\n"
     "\n"
     "Statuses: PASS FAIL SKIP UNSUPPORTED UNRESOLVED CRASH TIMEOUT. Exit status: without --expect 0 iff no\n"
@@ -123,8 +122,8 @@ static void on_load_timeout(int sig) {
   _exit(2);
 }
 
-/* Decides from the probe whether the run can go on; returns 0 to go on, or 2 with the reason in
- * run->load_error and run->load_status (printed, and recorded in the JSON). */
+/* Decides from the probe whether the run can go on; returns 0 to go on, or 2 with the reason in run->load_error
+ * and run->load_status (printed, and recorded in the JSON). */
 static int judge_probe(conform__run *run) {
   const conform__impl_info *in = &run->info;
   const char *spec = run->spec->text;
@@ -150,8 +149,8 @@ static int judge_probe(conform__run *run) {
     run->load_status = conform_status_name(st);
     run->load_error = conform__strdup(message);
     fprintf(stderr, "zbuf-conform: %s %s (%s): %s\n", spec,
-            st == ZBUF_EUNSUPPORTED ? "refused to start" : "did not start: the entry failed",
-            run->load_status, message);
+            st == ZBUF_EUNSUPPORTED ? "refused to start" : "did not start: the entry failed", run->load_status,
+            message);
     return 2;
   }
   if (in->table_null) {
@@ -195,9 +194,8 @@ int main(int argc, char **argv) {
     }
     int takes = strcmp(o, "--impl") == 0 || strcmp(o, "--filter") == 0 || strcmp(o, "--json") == 0 ||
                 strcmp(o, "--junit") == 0 || strcmp(o, "--expect") == 0 || strcmp(o, "--jobs") == 0 ||
-                strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 ||
-                strcmp(o, "--thread-budget") == 0 || strcmp(o, "--write-expect") == 0 ||
-                strcmp(o, "--mpi-timeout") == 0;
+                strcmp(o, "-j") == 0 || strcmp(o, "--timeout") == 0 || strcmp(o, "--vectors") == 0 || strcmp(o, "--thread-budget") == 0 ||
+                strcmp(o, "--write-expect") == 0 || strcmp(o, "--mpi-timeout") == 0;
     if (takes && !v) return usage_error("%s needs a value", o);
     if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
       fputs(usage_text, stdout);
@@ -279,9 +277,8 @@ int main(int argc, char **argv) {
   /* Under an MPI launcher every rank runs the suite and rank 0 writes one fleet result; per-rank files would
    * collide on a shared file system. */
   if ((junit || write_expect) && zbuf_fleet_launched())
-    return usage_error(
-        "%s: not under mpirun/srun; the fleet writes --json only (run one rank for the others)",
-        junit ? "--junit" : "--write-expect");
+    return usage_error("%s is not available under mpirun/srun: the fleet writes --json only (run one rank for it)",
+                       junit ? "--junit" : "--write-expect");
   in_fleet = conform__fleet_begin(&argc, &argv, mpi_timeout_s, 0);
   if (in_fleet < 0) return 2;
 #else
@@ -322,8 +319,7 @@ int main(int argc, char **argv) {
     /* Not starting is a result too (a module a release lacks is the migration itself): recorded, no tests. */
     run.n = 0;
     if (in_fleet) return fleet_end(&run, selected, n, NULL, json, refused);
-    if (json && conform__write_json(&run, json, msg, sizeof msg) != 0)
-      fprintf(stderr, "zbuf-conform: %s\n", msg);
+    if (json && conform__write_json(&run, json, msg, sizeof msg) != 0) fprintf(stderr, "zbuf-conform: %s\n", msg);
     return refused;
   }
   char caps[256];
@@ -363,12 +359,13 @@ int main(int argc, char **argv) {
   }
   rc = run_status(&run);
   if (rc == 4) {
-    /* Nothing was shown to work; an expectations file that says so on purpose (--expect) accepts it. */
-    fprintf(
-        stderr,
-        "zbuf-conform: no test ran: all %zu selected tests of %s were SKIP or UNSUPPORTED (0 PASS, 0 FAIL); "
-        "an implementation that serves nothing is not conformant (exit 4; use --expect to accept it)\n",
-        n, spec.text);
+    /* Every selected test was SKIP or UNSUPPORTED: nothing was shown to work. An implementation that claims
+     * nothing (or has no usable device here) is not conformant; an expectations file that says so on
+     * purpose (--expect) is the way to accept such a run. */
+    fprintf(stderr,
+            "zbuf-conform: no test ran: all %zu selected tests of %s were SKIP or UNSUPPORTED (0 PASS, 0 FAIL); "
+            "an implementation that serves nothing is not conformant (exit 4; use --expect to accept it)\n",
+            n, spec.text);
     return 4;
   }
   return rc;
