@@ -277,7 +277,8 @@ int main(int argc, char **argv) {
   /* Under an MPI launcher every rank runs the suite and rank 0 writes one fleet result; per-rank files would
    * collide on a shared file system. */
   if ((junit || write_expect) && zbuf_fleet_launched())
-    return usage_error("%s is not available under mpirun/srun: the fleet writes --json only (run one rank for it)",
+    return usage_error("%s is not available under mpirun/srun: the fleet writes --json only (run one rank "
+                       "for it)",
                        junit ? "--junit" : "--write-expect");
   in_fleet = conform__fleet_begin(&argc, &argv, mpi_timeout_s, 0);
   if (in_fleet < 0) return 2;
