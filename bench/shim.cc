@@ -376,7 +376,8 @@ int main(int argc, char **argv) {
   static zbuf_bench::Fleet fleet;
   bool in_fleet = !help && !list_rows && !opt.placement_only && (mpi_mode || zbuf_fleet_launched());
   if (in_fleet) {
-    if (!out_path) return usage_error("under mpirun/srun, --benchmark_out=FILE is where rank 0 merges the rows");
+    if (!out_path)
+      return usage_error("under mpirun/srun, --benchmark_out=FILE is where rank 0 merges the rows");
     std::string why;
     if (!fleet.Start(&argc, &argv, mpi_mode ? mpi_mode : "independent", mpi_timeout, &why))
       return usage_error("MPI: " + why);
