@@ -146,7 +146,22 @@ def _load() -> ctypes.CDLL:
     return lib
 
 
-lib = _load()
+class _Library:
+    """libzbuf, loaded at the first call rather than at import: Zarr-Python imports every registered buffer
+    class (entry points) before it reads its config, so a missing libzbuf must not break Zarr for arrays that
+    never use zbuf. Each function found is kept as an attribute, so later calls skip __getattr__."""
+
+    _cdll = None
+
+    def __getattr__(self, name: str):
+        if _Library._cdll is None:
+            _Library._cdll = _load()
+        fn = getattr(_Library._cdll, name)
+        setattr(self, name, fn)
+        return fn
+
+
+lib = _Library()
 
 
 def check(status: int, err: Error) -> None:

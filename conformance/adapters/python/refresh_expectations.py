@@ -26,6 +26,8 @@ INSTANCES = [
     ("py-zarr3.0-core-cpu", "zarr-3.0", "zarr.core.buffer.cpu:buffer_prototype"),
     ("py-zarr3.1-gpu", "zarr-3.1", "zarr.buffer.gpu:buffer_prototype"),
     ("py-zarr3.0-core-gpu", "zarr-3.0", "zarr.core.buffer.gpu:buffer_prototype"),
+    # zbuf's own prototype for Zarr-Python (python/zbuf/zarr): the reference served through Zarr's classes
+    ("py-zbuf-zarr-cpu", "zarr-3.1", "zbuf.zarr.cpu:buffer_prototype"),
 ]
 
 # Why Zarr-Python's cpu classes get a status other than PASS: one line each (see docs/zarr-python.md). Keys are
@@ -47,9 +49,16 @@ REASONS = {
         "PROTO-THREAD-002": "zarr default_buffer_prototype() reads the 'buffer' and 'ndbuffer' config keys in two "
                             "lookups: a reader racing zarr.config.set sees one key new and one old",
         "CONV-ERR-001[to-cpu]": "a cpu-only prototype: the harness has no unsupported pair of kinds to try",
+        "ND-SEM-022[from_host-null@cpu]": "the Python adapter refuses NULL data before Zarr-Python sees it, also "
+                                          "for a zero-size shape (adapter check \"data is NULL\"; NumPy makes "
+                                          "the empty array)",
     },
     "py-zarr3.1-cpu": {
         "ND-SEM-017": ALL_EQUAL_31, "ND-THREAD-001[cpu]": "fails on all_equal with an array: " + ALL_EQUAL_31,
+    },
+    "py-zbuf-zarr-cpu": {
+        "CONV-ERR-008": "Zarr has no DLPack import; the adapter imports the tensor with numpy.from_dlpack before "
+                        "zbuf sees it, and NumPy does not validate it (a NULL shape kills the process)",
     },
     "py-zarr3.0-core-cpu": {
         "ND-SEM-015": "zarr 3.0 NDBuffer.all_equal compares a zero fill value by value (-0.0 == +0.0); the "
@@ -76,6 +85,10 @@ GPU_REASON = ("no CuPy and no GPU here: zarr.buffer.gpu cannot make a buffer (it
 
 def run(conform, python, proto, out_expect, out_json, jobs):
     env = dict(os.environ, ZBUF_PYTHON=python, PYTHONDONTWRITEBYTECODE="1")
+    if proto.startswith("zbuf."):  # zbuf.zarr from this checkout, over the libzbuf next to zbuf-conform's build
+        env["PYTHONPATH"] = os.path.join(ROOT, "python")
+        env["ZBUF_LIBRARY"] = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(conform))),
+                                           "libzbuf.so")
     cmd = [conform, "--impl", f"py:{proto}", "--jobs", str(jobs), "--quiet", "--timeout", "120",
            "--write-expect", out_expect, "--json", out_json]
     print("+", " ".join(cmd), file=sys.stderr)

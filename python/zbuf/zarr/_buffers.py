@@ -436,6 +436,14 @@ class NDBuffer(core.NDBuffer):
         if other is None:
             return False  # Zarr v2's fill value None: as Zarr-Python
         h = self._handle()
+        if isinstance(other, core.NDBuffer):
+            other = other.as_ndarray_like()
+        theirs = None if h is None else _zbuf_array(other, self._space)
+        if theirs is not None:  # the contract's rule (ND-SEM-017): other broadcast to this shape, cast to dtype
+            count("zbuf", "NDBuffer.all_equal")
+            equal = ctypes.c_int()
+            _capi.call("zbuf_ndbuffer_all_equal", h.ptr, theirs.ptr, int(bool(equal_nan)), ctypes.byref(equal))
+            return bool(equal.value)
         cell = None if h is None else _exact_element(other, h.dtype, equal_nan)
         if cell is None:
             count("numpy", "NDBuffer.all_equal")
@@ -475,6 +483,14 @@ def _exact_element(other: Any, dtype: np.dtype, equal_nan: bool):
     # Zarr-Python compares in the promoted type: an element equals other only if the cast kept its value.
     same = np.array_equal(cell, theirs, equal_nan=equal_nan and dtype.kind in "fc" and theirs.dtype.kind in "fc")
     return cell if same else False
+
+
+def _zbuf_array(other, space):
+    """other as a zbuf_ndbuffer when it is an array (ndim > 0) of a dtype zbuf holds, in this memory space;
+    None for scalars and for what NumPy must compare."""
+    if np.ndim(other) == 0 or not space.owns(other) or H.zbuf_dtype(other.dtype) is None:
+        return None
+    return _foreign_ndbuffer(other)
 
 
 def _foreign_ndbuffer(array) -> H.NDBufferHandle:
