@@ -11,8 +11,10 @@ from __future__ import annotations
 import ctypes
 import os
 import pathlib
+import struct
 
-__all__ = ["lib", "check", "Device", "Dtype", "Slice", "Index", "Error", "RELEASE_FN", "library_path"]
+__all__ = ["lib", "check", "Device", "Dtype", "Slice", "Index", "INDEX_PACKING", "Error", "RELEASE_FN",
+           "library_path"]
 
 
 class Device(ctypes.Structure):
@@ -41,6 +43,13 @@ INDEX_INTEGER, INDEX_SLICE = 0, 1
 
 class Index(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int), ("integer", ctypes.c_int64), ("slice", Slice)]
+
+
+# zbuf_index packed with struct, five times faster than filling Index structures (docs/zbuf-in-zarr.md): kind,
+# integer, slice start, stop, step, given; native byte order, the padding as the C compiler lays it out.
+INDEX_PACKING = struct.Struct("=i4xqqqqI4x")
+if INDEX_PACKING.size != ctypes.sizeof(Index) or (Index.integer.offset, Index.slice.offset) != (8, 16):
+    raise ImportError("zbuf: zbuf_index is not laid out as INDEX_PACKING says on this platform")
 
 
 ERROR_MESSAGE_SIZE = 512
@@ -91,9 +100,9 @@ _STATUS_CALLS = {
     "zbuf_ndbuffer_squeeze": (_p, _size, _i64p, _pp, _err),
     "zbuf_ndbuffer_astype": (_p, Dtype, _pp, _err),
     "zbuf_ndbuffer_transpose": (_p, _size, _i64p, _pp, _err),
-    "zbuf_ndbuffer_get_item": (_p, _size, ctypes.POINTER(Index), _pp, _err),
-    "zbuf_ndbuffer_set_item": (_p, _size, ctypes.POINTER(Index), _p, _err),
-    "zbuf_ndbuffer_set_item_scalar": (_p, _size, ctypes.POINTER(Index), _p, _err),
+    "zbuf_ndbuffer_get_item": (_p, _size, _p, _pp, _err),
+    "zbuf_ndbuffer_set_item": (_p, _size, _p, _p, _err),
+    "zbuf_ndbuffer_set_item_scalar": (_p, _size, _p, _p, _err),
     "zbuf_ndbuffer_fill": (_p, _p, _err),
     "zbuf_ndbuffer_copy": (_p, _pp, _err),
     "zbuf_ndbuffer_all_equal_scalar": (_p, _p, _int, ctypes.POINTER(_int), _err),

@@ -12,6 +12,7 @@ cpu.py and gpu.py subclass these with their memory space (_spaces.py).
 from __future__ import annotations
 
 import ctypes
+import math
 import operator
 from typing import Any, ClassVar
 
@@ -37,29 +38,39 @@ def _clamp(v: int) -> int:
     return min(max(v, _INT64_MIN), _INT64_MAX)
 
 
-def _slice(key: slice) -> _capi.Slice | None:
-    """A Python slice as a zbuf_slice; None when a bound is not an integer (NumPy then says why)."""
-    out = _capi.Slice(0, 0, 1, 0)
+def _slice_fields(key: slice) -> tuple[int, int, int, int] | None:
+    """A Python slice as zbuf_slice's (start, stop, step, given); None when a bound is not an integer (NumPy
+    then says why) or the step does not fit in int64."""
+    start, stop, step, given = 0, 0, 1, 0
     try:
         if key.start is not None:
-            out.start, out.given = _clamp(operator.index(key.start)), out.given | _capi.SLICE_HAS_START
+            start, given = _clamp(operator.index(key.start)), _capi.SLICE_HAS_START
         if key.stop is not None:
-            out.stop, out.given = _clamp(operator.index(key.stop)), out.given | _capi.SLICE_HAS_STOP
+            stop, given = _clamp(operator.index(key.stop)), given | _capi.SLICE_HAS_STOP
         if key.step is not None:
             step = operator.index(key.step)
             if not _INT64_MIN <= step <= _INT64_MAX:
                 return None
-            out.step, out.given = step, out.given | _capi.SLICE_HAS_STEP
+            given |= _capi.SLICE_HAS_STEP
     except TypeError:
         return None
-    return out
+    return start, stop, step, given
 
 
-def _basic_index(key: Any, ndim: int):
-    """NumPy basic indexing (integers, slices, one Ellipsis) as zbuf_index entries, or None for what zbuf does
-    not take (booleans, None/newaxis, arrays, lists): NumPy serves those."""
+def _slice(key: slice) -> _capi.Slice | None:
+    fields = _slice_fields(key)
+    return None if fields is None else _capi.Slice(*fields)
+
+
+_pack_index = _capi.INDEX_PACKING.pack
+_WHOLE_AXIS = _pack_index(_capi.INDEX_SLICE, 0, 0, 0, 1, 0)
+
+
+def _basic_index(key: Any, ndim: int) -> tuple[int, bytes] | None:
+    """NumPy basic indexing (integers, slices, one Ellipsis) as (count, packed zbuf_index entries), or None for
+    what zbuf does not take (booleans, None/newaxis, arrays, lists): NumPy serves those."""
     items = key if isinstance(key, tuple) else (key,)
-    out: list[_capi.Index] = []
+    out: list[bytes] = []
     ellipsis_at = None
     for k in items:
         if k is Ellipsis:
@@ -67,21 +78,20 @@ def _basic_index(key: Any, ndim: int):
                 return None
             ellipsis_at = len(out)
         elif isinstance(k, slice):
-            s = _slice(k)
-            if s is None:
+            fields = _slice_fields(k)
+            if fields is None:
                 return None
-            out.append(_capi.Index(_capi.INDEX_SLICE, 0, s))
+            out.append(_pack_index(_capi.INDEX_SLICE, 0, *fields))
         elif isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
             i = int(k)
             if not _INT64_MIN <= i <= _INT64_MAX:
                 return None
-            out.append(_capi.Index(_capi.INDEX_INTEGER, i, _capi.Slice(0, 0, 1, 0)))
+            out.append(_pack_index(_capi.INDEX_INTEGER, i, 0, 0, 1, 0))
         else:
             return None
     if ellipsis_at is not None:
-        whole = [_capi.Index(_capi.INDEX_SLICE, 0, _capi.Slice(0, 0, 1, 0)) for _ in range(max(ndim - len(out), 0))]
-        out[ellipsis_at:ellipsis_at] = whole
-    return (_capi.Index * len(out))(*out)
+        out[ellipsis_at:ellipsis_at] = [_WHOLE_AXIS] * max(ndim - len(out), 0)
+    return len(out), b"".join(out)
 
 
 def _element(value: Any, dtype: np.dtype) -> np.ndarray:
@@ -278,8 +288,9 @@ class NDBuffer(core.NDBuffer):
                 return cls(xp.zeros(shape, dtype=dt, order=order))
             return cls(xp.full(shape, fill_value, dtype=dt, order=order))
         count("zbuf", "NDBuffer.create")
-        fill = None
-        if not (fill_value is None or (isinstance(fill_value, int) and fill_value == 0)):
+        fill = None  # zbuf's zeros: also for 0 and +0.0 given as Python numbers (not -0.0: its sign bit is set)
+        if not (fill_value is None or (type(fill_value) in (int, float) and fill_value == 0
+                                       and math.copysign(1.0, fill_value) > 0)):
             cell = np.empty((), dt)
             np.copyto(cell, fill_value, casting="unsafe")  # what np.full does with a fill value
             fill = cell.ctypes.data
@@ -396,7 +407,7 @@ class NDBuffer(core.NDBuffer):
         if idx is None:
             count("numpy", "NDBuffer.__getitem__")
             return self.__class__(self._space.xp().asanyarray(self._data[key]))
-        return self._derived("NDBuffer.__getitem__", "zbuf_ndbuffer_get_item", len(idx), idx)
+        return self._derived("NDBuffer.__getitem__", "zbuf_ndbuffer_get_item", *idx)
 
     def __setitem__(self, key, value) -> None:
         h = self._handle()
@@ -416,11 +427,11 @@ class NDBuffer(core.NDBuffer):
         if source is None and not is_array:
             value = np.asarray(value, dtype=h.dtype)  # Python scalars and lists: NumPy's conversion and errors
             if value.ndim == 0:
-                _capi.call("zbuf_ndbuffer_set_item_scalar", h.ptr, len(idx), idx, value.ctypes.data)
+                _capi.call("zbuf_ndbuffer_set_item_scalar", h.ptr, *idx, value.ctypes.data)
                 return
         if source is None:
             source = _foreign_ndbuffer(value)
-        _capi.call("zbuf_ndbuffer_set_item", h.ptr, len(idx), idx, source.ptr)
+        _capi.call("zbuf_ndbuffer_set_item", h.ptr, *idx, source.ptr)
 
     def fill(self, value) -> None:
         h = self._handle()
@@ -464,10 +475,26 @@ def _order(order: str) -> int:
         raise ValueError(f"order must be 'C' or 'F', got {order!r}") from None
 
 
+# A Python float against floats, a Python int against integers: the kinds whose comparison in the promoted
+# type (float64, or exact integers) Python's own == makes, so the fast path of _exact_element needs no NumPy.
+_SAME_KIND = {float: "f", int: "iu"}
+
+
 def _exact_element(other: Any, dtype: np.dtype, equal_nan: bool):
     """other as one element of dtype when that keeps its value (zbuf then compares); False when no element
     of dtype equals it; None for what NumPy must compare (arrays, and an integer zero against floats, which
     Zarr-Python compares by value where zbuf compares +0.0 and -0.0 by bit pattern)."""
+    kinds = _SAME_KIND.get(type(other))
+    if kinds is not None and dtype.kind in kinds:  # Zarr's usual fill values
+        cell = np.empty((), dtype)
+        try:
+            np.copyto(cell, other, casting="unsafe")
+        except (ValueError, TypeError, OverflowError):
+            return None
+        mine = cell.item()
+        if mine == other or (equal_nan and mine != mine and other != other):
+            return cell
+        return False
     if np.ndim(other) != 0 or isinstance(other, (str, bytes)):
         return None
     theirs = np.asarray(other)

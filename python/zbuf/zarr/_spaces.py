@@ -20,9 +20,11 @@ class HostSpace:
     def xp():
         return np
 
-    @staticmethod
-    def device() -> _capi.Device:
-        return _capi.Device(_capi.DEVICE_CPU, 0)
+    _device = _capi.Device(_capi.DEVICE_CPU, 0)  # passed by value: one instance serves every call
+
+    @classmethod
+    def device(cls) -> _capi.Device:
+        return cls._device
 
     @staticmethod
     def owns(array) -> bool:
