@@ -3,8 +3,8 @@ zbuf_status turned into Python exceptions.
 
 Why ctypes and not a compiled extension: libzbuf links no libpython, so one shared object serves every CPython
 version, and ctypes drops the GIL around each call (other Python threads and zbuf's own copy threads run on).
-One call costs 0.18 us here; the Python work around it (index structures, handles, the NumPy view) makes a small
-zbuf.zarr operation cost 6-9 us: docs/zbuf-in-zarr.md has the measurements.
+One call costs 0.19 us here; the Python work around it (handles, a few more calls, the NumPy view) makes a small
+zbuf.zarr operation cost 5-8 us: docs/zbuf-in-zarr.md has the measurements.
 """
 from __future__ import annotations
 
