@@ -3,7 +3,9 @@
 unittest, so that they run in a venv with only zarr (CTest: python/CMakeLists.txt) as well as under pytest (the
 wheel tier: scripts/wheel-check). ZBUF_LIBRARY names the libzbuf to use when zbuf is not installed.
 """
+import copy
 import os
+import pickle
 import subprocess
 import sys
 import unittest
@@ -119,6 +121,36 @@ class NDBufferTest(unittest.TestCase):
         self.assertEqual(picked.as_numpy_array().shape, (2,))
         self.assertEqual(served("NDBuffer.create", "numpy"), 1)
         self.assertEqual(served("NDBuffer.__getitem__", "numpy"), 1)
+
+
+class PickleTest(unittest.TestCase):
+    """Buffers pickle and copy by value (Xarray pickles datasets over a MemoryStore of them); a zbuf reference
+    never travels, which once released the same memory twice and aborted the process."""
+
+    def test_buffer_and_ndbuffer_round_trip(self):
+        b = cpu.Buffer.from_bytes(b"pickled")
+        nd = cpu.NDBuffer.create(shape=(2, 3), dtype="i8", fill_value=7)
+        for make_copy in (lambda x: pickle.loads(pickle.dumps(x)), copy.deepcopy):
+            b2, nd2 = make_copy(b), make_copy(nd)
+            self.assertIsInstance(b2, cpu.Buffer)
+            self.assertEqual(b2.to_bytes(), b"pickled")
+            self.assertFalse(np.shares_memory(b2.as_numpy_array(), b.as_numpy_array()))
+            np.testing.assert_array_equal(nd2.as_numpy_array(), np.full((2, 3), 7))
+            nd2[0, 0] = 1  # writable, and its own memory
+            self.assertEqual(int(nd.as_numpy_array()[0, 0]), 7)
+            del b2, nd2  # each releases only what it holds
+
+    def test_shallow_copy_shares_the_memory(self):
+        nd = cpu.NDBuffer.create(shape=(4,), dtype="u2")
+        alias = copy.copy(nd)
+        alias[1] = 9
+        self.assertEqual(int(nd.as_numpy_array()[1]), 9)
+
+    def test_a_handle_refuses_pickle_and_copy(self):
+        h = cpu.Buffer.from_bytes(b"x")._handle()
+        for attempt in (pickle.dumps, copy.copy):
+            with self.assertRaisesRegex(TypeError, "cannot be pickled or copied"):
+                attempt(h)
 
 
 class ZarrTest(unittest.TestCase):

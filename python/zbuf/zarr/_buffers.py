@@ -215,6 +215,11 @@ class Buffer(core.Buffer):
 
     __hash__ = None  # as core.Buffer: equal by contents, so not hashable
 
+    def __reduce__(self):
+        # By value, as Zarr's own Buffer pickles (a MemoryStore full of them, in Xarray's tests): the zbuf
+        # reference is this process's and must never be copied.
+        return self.__class__, (self._data,)
+
 
 def _is_contiguous(array) -> bool:
     return array.strides in ((1,), ()) or array.shape[0] <= 1
@@ -256,6 +261,9 @@ class NDBuffer(core.NDBuffer):
             array = self._space.xp().asarray(array)
         super().__init__(array)
         self._zb: H.NDBufferHandle | None | bool = None  # False: zbuf has no such element type
+
+    def __reduce__(self):
+        return self.__class__, (self._data,)  # by value, as Buffer
 
     @classmethod
     def _adopt(cls, handle: H.NDBufferHandle):

@@ -76,7 +76,18 @@ def int64_array(values) -> ctypes.Array:
     return (ctypes.c_int64 * len(values))(*values)
 
 
-class BufferHandle:
+class _Unpicklable:
+    """A zbuf reference belongs to this process: a pickled copy would release it a second time (a double free).
+    Buffers pickle by value instead (Buffer.__reduce__)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        raise TypeError(f"{type(self).__name__} holds a zbuf reference of this process and cannot be pickled or "
+                        "copied; pickle the zbuf.zarr Buffer or NDBuffer that holds it")
+
+
+class BufferHandle(_Unpicklable):
     """One reference to a zbuf_buffer. readonly marks bytes Zarr must not write (a read-only NumPy array that
     was wrapped): zbuf itself has no such notion, so zbuf.zarr refuses those writes before calling zbuf."""
 
@@ -108,7 +119,7 @@ class BufferHandle:
         return {**self.interface(), "strides": None, "stream": None}
 
 
-class NDBufferHandle:
+class NDBufferHandle(_Unpicklable):
     """One reference to a zbuf_ndbuffer; readonly as for BufferHandle."""
 
     __slots__ = ("ptr", "readonly", "dtype", "__weakref__")
