@@ -53,8 +53,8 @@ def explanations(path):
                 continue
             parts = [p.strip() for p in line.split("|", 2)]
             if len(parts) != 3 or parts[1] not in CATEGORIES or not parts[2]:
-                raise ValueError(f"{path}:{n}: expected 'PATTERN | CATEGORY | why' with CATEGORY one of "
-                                 f"{', '.join(CATEGORIES)}")
+                raise ValueError(f"{path}:{n}: expected 'PATTERN | CATEGORY | why' with CATEGORY one of: "
+                                 + "; ".join(f"{k} ({v})" for k, v in CATEGORIES.items()))
             rules.append((parts[0], parts[1], parts[2]))
     return rules
 
@@ -99,11 +99,12 @@ def main():
         rule = next((r for r in rules if fnmatch.fnmatchcase(test_id, r[0])), None)
         if not rule:
             unexplained += 1
-        differences.append({"test": test_id, "stock": a, "zbuf": b, "category": rule[1] if rule else None,
-                            "why": rule[2] if rule else None})
+        pattern, category, why = rule or (None, None, None)
+        differences.append({"test": test_id, "stock": a, "zbuf": b, "pattern": pattern, "category": category,
+                            "why": why})
     print(f"\n{len(differences)} tests differ, {unexplained} unexplained")
     for pattern, category, why in rules:
-        mine = [d for d in differences if d["why"] == why and d["category"] == category]
+        mine = [d for d in differences if d["pattern"] == pattern]
         if not mine:
             print(f"  note: no difference of this run matches '{pattern}' ({category})")
             continue

@@ -10,7 +10,11 @@ that same status and the adapter decides it for every Zarr prototype alike: UNSU
 adapter cannot express), or one of ADAPTER_DECIDES below. Any other difference is zbuf.zarr's own, a Zarr
 behaviour it copied included, and fails (exit 1, each listed). Exit 2: a file is missing or unreadable."""
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "python"))
+from zbuf_conform.expectations import Expectations  # noqa: E402
 
 # Tests the adapter answers before a Zarr prototype is called, or through Zarr's own functions (a clause, or one
 # test ID): the same for zbuf.zarr as for zarr.buffer.cpu.
@@ -28,15 +32,19 @@ def adapter_decides(test_id, status):
         test_id.split("[", 1)[0] in ADAPTER_DECIDES
 
 
-def statuses(path):
+def results(path):
+    """{test ID: status} of a zbuf-conform results file, or of an expectations file standing in for one."""
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
-    if "tests" not in data:
-        raise ValueError(f"{path}: no \"tests\"")
-    tests = data["tests"]
-    if isinstance(tests, list):  # a results file
-        return {t["id"]: t["status"] for t in tests}
-    return {k: v if isinstance(v, str) else v["status"] for k, v in tests.items()}  # an expectations file
+    if isinstance(data.get("tests"), list):
+        return {t["id"]: t["status"] for t in data["tests"]}
+    return {test_id: e.status for test_id, e in Expectations(path).exact.items()}
+
+
+def status(expect, test_id):
+    """The status expect records for test_id (an exact key or a glob, as the harness reads it), or None."""
+    e = expect.lookup(test_id)
+    return None if e is None else e.status
 
 
 def main(argv):
@@ -44,21 +52,23 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        zbuf, ref, stock = (statuses(p) for p in argv[1:])
+        zbuf = results(argv[1])
+        ref, stock = Expectations(argv[2]), Expectations(argv[3])
     except (OSError, ValueError, KeyError) as exc:
         print(f"check_zbuf_zarr_vs_ref: {exc}", file=sys.stderr)
         return 2
-    own, adapter = [], 0
+    own, adapter, same = [], 0, 0
     for test_id, seen in sorted(zbuf.items()):
-        want = ref.get(test_id)
-        if want is None or seen == want:
+        want = status(ref, test_id)
+        if want is None:
             continue
-        if stock.get(test_id) == seen and adapter_decides(test_id, seen):
+        if seen == want:
+            same += 1
+        elif status(stock, test_id) == seen and adapter_decides(test_id, seen):
             adapter += 1
         else:
-            own.append(f"{test_id}: ref:cpu {want}, zbuf.zarr {seen}, zarr.buffer.cpu {stock.get(test_id)}")
-    missing = sorted(set(ref) - set(zbuf))
-    same = sum(1 for t, s in zbuf.items() if ref.get(t) == s)
+            own.append(f"{test_id}: ref:cpu {want}, zbuf.zarr {seen}, zarr.buffer.cpu {status(stock, test_id)}")
+    missing = sorted(set(ref.exact) - set(zbuf))
     print(f"{len(zbuf)} tests: {same} with ref:cpu's status, {adapter} differ as for every Zarr prototype "
           f"(the adapter's reach), {len(own)} differ through zbuf.zarr itself, {len(missing)} not run")
     for line in own + [f"{t}: not in the results" for t in missing]:
